@@ -1,0 +1,88 @@
+package io.vicinity.kernels;
+
+/**
+ * The operator contract. Models are written against this interface only; the CPU backend
+ * ({@code io.vicinity.kernels.cpu.CpuBackend}) and the CUDA backend implement it and must compute the
+ * same function. Every operator returns a new tensor owned by the innermost open {@link Arena} of the
+ * calling thread (or by the caller). Errors name the operator and print the actual shapes.
+ *
+ * <p>Layouts: activations are channels-last. Images and feature maps are [B, H, W, C]; token sequences are
+ * [B, N, C]. Linear weights are [out, in] and convolution weights [out, in, kh, kw] (PyTorch's layouts).
+ */
+public interface Backend extends AutoCloseable {
+
+  BackendKind kind();
+
+  /** One line for logs: device name, compute dtype. */
+  String describe();
+
+  /** The dtype activations are computed in (float32 on the CPU; fp32, bf16 or fp16 on the GPU). */
+  DType computeType();
+
+  // ---- memory -------------------------------------------------------------------------------------
+
+  /** Opens a named scope; tensors created by this thread until it closes are freed with it. */
+  Arena openArena(String name);
+
+  /** Copies host float32 data into a new tensor of the given shape (converted to the compute dtype). */
+  Tensor fromHost(float[] data, int... shape);
+
+  /** Copies a tensor back to the host as float32, row-major. */
+  float[] toHost(Tensor t);
+
+  // ---- operators ----------------------------------------------------------------------------------
+
+  /** {@code x [..., in] -> [..., out]}: x W^T + bias, then the epilogue. bias may be null. */
+  Tensor linear(Tensor x, Tensor weight, Tensor bias, Epilogue epilogue);
+
+  /**
+   * 2-D convolution, input [B, H, W, Cin] channels-last, weight [Cout, Cin, kh, kw], zero padding,
+   * bias may be null. Output [B, Ho, Wo, Cout] with Ho = (H + 2 pad - kh) / stride + 1.
+   */
+  Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding);
+
+  /** Layer norm over the last axis (biased variance, as torch). */
+  Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps);
+
+  /**
+   * Fused 2-D neighborhood attention over a [B, H, W, 3C] tensor holding q, k, v (in that order,
+   * each [heads, head_dim] packed) -> [B, H, W, C]. q is scaled by 1/sqrt(head_dim) inside; rpb is
+   * [heads, 2k-1, 2k-1] or null.
+   */
+  Tensor neighborhoodAttention2d(Tensor qkv, Tensor rpb, NaParams params);
+
+  /** Zero-pads a [B, H, W, C] map on the bottom and right. */
+  Tensor pad2d(Tensor x, int padBottom, int padRight);
+
+  /** Keeps the top-left [B, h, w, C] of a [B, H, W, C] map. */
+  Tensor crop2d(Tensor x, int h, int w);
+
+  /** Mean over every axis between the first and the last: [B, ..., C] -> [B, C]. */
+  Tensor meanPool(Tensor x);
+
+  /** Softmax over the last axis. */
+  Tensor softmax(Tensor x);
+
+  /** Element-wise activation. */
+  Tensor activation(Tensor x, Activation act);
+
+  /** Element-wise sum of two tensors of the same shape. */
+  Tensor add(Tensor a, Tensor b);
+
+  /** Bilinear resize of [B, H, W, C] (torch's interpolate, no antialias). */
+  Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners);
+
+  /** Batch norm in eval mode over the last axis, optionally followed by ReLU. */
+  Tensor batchNorm(
+      Tensor x, Tensor mean, Tensor var, Tensor gamma, Tensor beta, float eps, boolean relu);
+
+  /** Adaptive average pooling of [B, H, W, C] to [B, outH, outW, C] (torch's bin rule). */
+  Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW);
+
+  /** Concatenates tensors with equal leading axes along the last axis. */
+  Tensor concatLast(Tensor... xs);
+
+  /** Frees everything this backend holds; idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,7 @@
+package io.vicinity.kernels;
+
+/** Which implementation of the operator contract. */
+public enum BackendKind {
+  CPU,
+  CUDA
+}

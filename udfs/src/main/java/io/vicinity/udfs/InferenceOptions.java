@@ -1,0 +1,22 @@
+package io.vicinity.udfs;
+
+/**
+ * What the caller wants from {@link ImageInference}.
+ *
+ * @param topK number of labels to return per image (0: none)
+ * @param emitLogits also return the raw classifier scores
+ * @param batchSize images per forward pass
+ * @param backend which backend to run on ("auto", "cpu", "cuda")
+ */
+public record InferenceOptions(int topK, boolean emitLogits, int batchSize, String backend) {
+  public static final InferenceOptions DEFAULTS = new InferenceOptions(5, false, 16, "auto");
+
+  public InferenceOptions {
+    if (topK < 0) {
+      throw new IllegalArgumentException("topK must be >= 0, got " + topK);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+    }
+  }
+}
