@@ -82,6 +82,28 @@ public interface Backend extends AutoCloseable {
   /** Concatenates tensors with equal leading axes along the last axis. */
   Tensor concatLast(Tensor... xs);
 
+  // ---- video (default: unsupported, so a backend can add them later) ----------------------------
+
+  /**
+   * Multi-head self-attention over packed q, k, v: qkv [B, N, 3C] -> [B, N, C], each of q, k, v packed as
+   * [heads, head_dim]. A qkv of higher rank such as [B, T, H, W, 3C] is read as N = T*H*W tokens in row-major
+   * order and the output keeps its shape ([B, T, H, W, C]). Scores are q . k / sqrt(head_dim); each query's
+   * softmax runs over exactly the keys {@code mask} allows (see {@link AttentionMask#allowed}).
+   */
+  default Tensor selfAttention(Tensor qkv, int heads, AttentionMask mask) {
+    throw new UnsupportedOperationException(kind() + " backend does not implement selfAttention ("
+        + (mask == null ? "no mask" : mask.getClass().getSimpleName()) + ") yet");
+  }
+
+  /**
+   * 3-D convolution without padding (VideoMAE's tubelet embedding): input [B, T, H, W, Cin] channels-last,
+   * weight [Cout, Cin, kt, kh, kw], bias [Cout] or null. Output [B, To, Ho, Wo, Cout] with
+   * To = (T - kt) / strideT + 1 (likewise Ho, Wo).
+   */
+  default Tensor conv3d(Tensor x, Tensor weight, Tensor bias, int strideT, int strideH, int strideW) {
+    throw new UnsupportedOperationException(kind() + " backend does not implement conv3d yet");
+  }
+
   /** Frees everything this backend holds; idempotent. */
   @Override
   void close();
