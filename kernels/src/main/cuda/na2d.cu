@@ -1,0 +1,337 @@
+// 2-D (dilated) neighborhood attention forward, exactly the rule of docs/design/neighborhood-attention.md.
+//   qkv [B, H, W, 3, heads, D] (strides s_*), rpb [heads, 2k-1, 2k-1] or null, out [B, H, W, heads, D].
+// Two kernels, chosen by the Java dispatch switch (KernelCatalog.naKernel):
+//  * na2d_tc_<dtype>_d<D> (bf16/f16, D = 32 or 64, k <= 13): fused tensor-core kernel. Each dilation group
+//    (gy, gx) is treated as a dense sub-map; a CTA takes an 8x8 tile of queries of one group, stages the
+//    keys/values of the tile's halo (<= (8+k-1)^2 tokens) in shared memory, and each warp computes its 16
+//    queries' scores against its halo rows with mma.sync (fp32 accumulate), masks to the exact k x k window,
+//    adds the bias, runs an online softmax and multiplies by V, all in registers. Scores never leave the SM.
+//    Dilated layers therefore cost about what undilated ones do.
+//  * na2d_ref_<dtype> (any dtype, any D, any k): one warp per query, generic fallback (used for f32, where
+//    fp32 accuracy is required, and for shapes the fused kernel does not take).
+#include "common.cuh"
+
+namespace vc {
+
+struct NaParams {
+  const void* qkv;
+  const void* rpb;
+  void* out;
+  i64 batch, height, width, heads, head_dim, kernel, dilation;
+  i64 s_b, s_y, s_x;  // qkv strides in elements (token, row, image); q at +0, k at +C, v at +2C
+  i64 o_b, o_y, o_x;  // out strides in elements
+  float scale;
+  int pad_;
+};
+
+// Window start along one axis, in group coordinates (the spec's sp): clamp(ip - k/2, 0, Lg - k).
+__device__ __forceinline__ int group_start(int ip, int lg, int k) { return max(0, min(ip - k / 2, lg - k)); }
+__device__ __forceinline__ int group_len(i64 len, int d, int g) { return (int)(len / d + (g < len % d ? 1 : 0)); }
+
+// ------------------------------------------------------------------ generic reference kernel
+constexpr int REF_WARPS = 4, REF_MAX_KK = 169, REF_MAX_D = 256;
+
+template <typename T>
+__device__ void na2d_ref(const NaParams p) {
+  __shared__ float s_p[REF_WARPS][REF_MAX_KK];
+  __shared__ float s_q[REF_WARPS][REF_MAX_D];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const i64 nq = p.batch * p.heads * p.height * p.width;
+  const i64 q = (i64)blockIdx.x * REF_WARPS + warp;
+  if (q >= nq) return;
+  const int k = (int)p.kernel, d = (int)p.dilation, D = (int)p.head_dim, kk = k * k;
+  const i64 C = p.heads * p.head_dim;
+  i64 t = q;
+  const int x = (int)(t % p.width); t /= p.width;
+  const int y = (int)(t % p.height); t /= p.height;
+  const int h = (int)(t % p.heads);
+  const i64 b = t / p.heads;
+  const T* qkv = (const T*)p.qkv + b * p.s_b + (i64)h * D;
+  const T* qp = qkv + y * p.s_y + x * p.s_x;
+  for (int i = lane; i < D; i += 32) s_q[warp][i] = to_f(qp[i]);
+  __syncwarp();
+  const int sy = group_start(y / d, group_len(p.height, d, y % d), k) * d + y % d;
+  const int sx = group_start(x / d, group_len(p.width, d, x % d), k) * d + x % d;
+  const T* rpb = (const T*)p.rpb;
+  const int rw = 2 * k - 1;
+  float m = -INFINITY;
+  for (int n = lane; n < kk; n += 32) {
+    const int ky = sy + (n / k) * d, kx = sx + (n % k) * d;
+    const T* kp = qkv + ky * p.s_y + kx * p.s_x + C;
+    float s = 0.f;
+    for (int i = 0; i < D; ++i) s = fmaf(s_q[warp][i], to_f(kp[i]), s);
+    s *= p.scale;
+    if (rpb) s += to_f(rpb[((i64)h * rw + (k - 1) + (ky - y) / d) * rw + (k - 1) + (kx - x) / d]);
+    s_p[warp][n] = s;
+    m = fmaxf(m, s);
+  }
+  m = warp_max(m);
+  float l = 0.f;
+  for (int n = lane; n < kk; n += 32) {
+    float e = expf(s_p[warp][n] - m);
+    s_p[warp][n] = e;
+    l += e;
+  }
+  const float inv = 1.0f / warp_sum(l);
+  __syncwarp();
+  T* op = (T*)p.out + b * p.o_b + y * p.o_y + x * p.o_x + (i64)h * D;
+  for (int i = lane; i < D; i += 32) {
+    float acc = 0.f;
+    for (int n = 0; n < kk; ++n) {
+      const int ky = sy + (n / k) * d, kx = sx + (n % k) * d;
+      acc = fmaf(s_p[warp][n], to_f(qkv[ky * p.s_y + kx * p.s_x + 2 * C + i]), acc);
+    }
+    op[i] = from_f<T>(acc * inv);
+  }
+}
+
+// ------------------------------------------------------------------ fused tensor-core kernel
+constexpr int TC_TILE = 8;             // 8 x 8 queries of one dilation group per CTA
+constexpr int TC_WARPS = 4;            // warp w: tile rows 2w and 2w+1 (16 queries = one m16 MMA row block)
+constexpr int TC_CHUNK = 64;           // keys per online-softmax step
+constexpr int TC_MAX_K = 13;
+
+// Shared-memory layout, shared with the Java side (KernelCatalog.naSharedBytes) through na2d_tc_smem_bytes.
+__host__ __device__ constexpr int tc_keys_max(int k) { return (((TC_TILE + k - 1) * (TC_TILE + k - 1) + TC_CHUNK) + 15) / 16 * 16; }
+
+template <typename T> struct Mma;
+template <> struct Mma<__nv_bfloat16> {
+  static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+  static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+};
+template <> struct Mma<__half> {
+  static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+  static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
+    __half2 v = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+};
+
+template <typename T, int D>
+__device__ void na2d_tc(const NaParams p) {
+  static_assert(D == 32 || D == 64, "fused NA kernel is specialised for head_dim 32 and 64");
+  static_assert(sizeof(T) == 2, "tensor-core path takes 16-bit storage");
+  constexpr int KP = D + 8;  // K row pitch (halves): conflict-free 32-bit fragment loads
+  extern __shared__ __align__(16) unsigned char smem[];
+  const int k = (int)p.kernel, dil = (int)p.dilation;
+  const int nkmax = tc_keys_max(k);
+  const int vp = nkmax + 8;  // V^T row pitch (halves)
+  T* sK = reinterpret_cast<T*>(smem);                       // [nkmax][KP]
+  T* sVt = sK + nkmax * KP;                                 // [D][vp]
+  float* sRpb = reinterpret_cast<float*>(sVt + D * vp);     // [(2k-1)^2]
+  uint8_t* sKy = reinterpret_cast<uint8_t*>(sRpb + (2 * TC_MAX_K - 1) * (2 * TC_MAX_K - 1));  // halo row of key
+  uint8_t* sKx = sKy + nkmax;                                                               // halo col of key
+
+  // ---- which tile: blockIdx.x = ((gy * dil + gx) * tilesY + ty) * tilesX + tx
+  const int lgmaxY = (int)((p.height + dil - 1) / dil), lgmaxX = (int)((p.width + dil - 1) / dil);
+  const int tilesY = (lgmaxY + TC_TILE - 1) / TC_TILE, tilesX = (lgmaxX + TC_TILE - 1) / TC_TILE;
+  int t = blockIdx.x;
+  const int tx = t % tilesX; t /= tilesX;
+  const int ty = t % tilesY; t /= tilesY;
+  const int gx = t % dil, gy = t / dil;
+  const int h = blockIdx.y;
+  const i64 b = blockIdx.z;
+  const int lgy = group_len(p.height, dil, gy), lgx = group_len(p.width, dil, gx);
+  const int qy0 = ty * TC_TILE, qx0 = tx * TC_TILE;
+  if (qy0 >= lgy || qx0 >= lgx) return;  // this group is shorter than the longest one
+  const int ny = min(TC_TILE, lgy - qy0), nx = min(TC_TILE, lgx - qx0);
+  // halo of the tile (group coordinates): union of its queries' windows
+  const int hy0 = group_start(qy0, lgy, k), hy1 = group_start(qy0 + ny - 1, lgy, k) + k;
+  const int hx0 = group_start(qx0, lgx, k), hx1 = group_start(qx0 + nx - 1, lgx, k) + k;
+  const int hw = hx1 - hx0, nk = (hy1 - hy0) * hw;
+  const i64 C = p.heads * D;
+  const T* base = (const T*)p.qkv + b * p.s_b + (i64)h * D;
+
+  // ---- stage K (row-major) and V (transposed) of the halo; zero the padding keys
+  constexpr int CH = D / 8;  // 16-byte chunks per row
+  constexpr int UNROLL = 4;  // independent 16-byte loads in flight per thread before the first store
+  const int nfill = min(nkmax, nk + TC_CHUNK);  // warps read keys < nk + 64; the rest stays untouched
+  for (int i0 = threadIdx.x; i0 < nfill * CH; i0 += TC_WARPS * 32 * UNROLL) {
+    uint4 kv[UNROLL], vv[UNROLL];
+#pragma unroll
+    for (int u = 0; u < UNROLL; ++u) {
+      const int i = i0 + u * TC_WARPS * 32, key = i / CH, c = i % CH;
+      kv[u] = make_uint4(0, 0, 0, 0);
+      vv[u] = make_uint4(0, 0, 0, 0);
+      if (key < nk) {
+        const int ry = key / hw, rx = key % hw;
+        const i64 y = (i64)(hy0 + ry) * dil + gy, x = (i64)(hx0 + rx) * dil + gx;
+        const T* tok = base + y * p.s_y + x * p.s_x + c * 8;
+        kv[u] = *reinterpret_cast<const uint4*>(tok + C);
+        vv[u] = *reinterpret_cast<const uint4*>(tok + 2 * C);
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < UNROLL; ++u) {
+      const int i = i0 + u * TC_WARPS * 32, key = i / CH, c = i % CH;
+      if (key >= nfill) break;
+      if (c == 0) {
+        const bool real = key < nk;
+        sKy[key] = real ? (uint8_t)(key / hw) : 255;  // 255: never inside a window
+        sKx[key] = real ? (uint8_t)(key % hw) : 255;
+      }
+      *reinterpret_cast<uint4*>(sK + key * KP + c * 8) = kv[u];
+      const T* v8 = reinterpret_cast<const T*>(&vv[u]);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) sVt[(c * 8 + j) * vp + key] = v8[j];
+    }
+  }
+  const int rw = 2 * k - 1;
+  for (int i = threadIdx.x; i < rw * rw; i += TC_WARPS * 32)
+    sRpb[i] = p.rpb ? to_f(((const T*)p.rpb)[(i64)h * rw * rw + i]) : 0.f;
+  __syncthreads();
+
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int r0 = 2 * warp;  // tile rows of this warp: r0 (fragment rows 0-7), r0+1 (rows 8-15)
+  if (r0 >= ny) return;
+  const int qr[2] = {qy0 + r0, qy0 + min(r0 + 1, ny - 1)};  // group rows (clamped duplicates are not stored)
+  const int qc = qx0 + min(lane >> 2, nx - 1);               // group column of this lane's fragment rows
+  int wsy[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) wsy[i] = group_start(qr[i], lgy, k) - hy0;  // window top, halo coords
+  const int wsx = group_start(qc, lgx, k) - hx0;                         // window left, halo coords
+
+  // Q fragments (A operand, rows = queries, cols = head dim)
+  uint32_t qa[D / 16][4];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const T* qp = base + ((i64)qr[i] * dil + gy) * p.s_y + ((i64)qc * dil + gx) * p.s_x;
+#pragma unroll
+    for (int s = 0; s < D / 16; ++s) {
+      const int dd = s * 16 + (lane & 3) * 2;
+      qa[s][i] = *reinterpret_cast<const uint32_t*>(qp + dd);          // a0 (row) / a1 (row + 8)
+      qa[s][2 + i] = *reinterpret_cast<const uint32_t*>(qp + dd + 8);  // a2 / a3
+    }
+  }
+
+  float o[D / 8][4];
+#pragma unroll
+  for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.f, 0.f};
+  const float sl2 = p.scale * 1.4426950408889634f;  // scores in log2 units
+  const float l2e = 1.4426950408889634f;
+
+  // keys this warp can need: halo rows [min window top, max window top + k)
+  const int kbeg = (wsy[0] * hw) & ~15;
+  const int kend = (wsy[1] + k) * hw;
+  for (int c0 = kbeg; c0 < kend; c0 += TC_CHUNK) {
+    float s[TC_CHUNK / 8][4];
+#pragma unroll
+    for (int j = 0; j < TC_CHUNK / 8; ++j) {
+      s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
+      const T* kp = sK + (c0 + j * 8 + (lane >> 2)) * KP + (lane & 3) * 2;
+#pragma unroll
+      for (int ss = 0; ss < D / 16; ++ss) {
+        const uint32_t b0 = *reinterpret_cast<const uint32_t*>(kp + ss * 16);
+        const uint32_t b1 = *reinterpret_cast<const uint32_t*>(kp + ss * 16 + 8);
+        Mma<T>::run(s[j], qa[ss], b0, b1);
+      }
+    }
+    // mask to the exact window, scale, bias; row max
+    float cmax[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+    for (int j = 0; j < TC_CHUNK / 8; ++j) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int key = c0 + j * 8 + (lane & 3) * 2 + (e & 1);
+        const int i = e >> 1;  // fragment row block: 0 -> row r0, 1 -> row r0 + 1
+        const int ky = sKy[key], kx = sKx[key];
+        const int dy = ky - wsy[i], dx = kx - wsx;
+        float v = -INFINITY;
+        if ((unsigned)dy < (unsigned)k && (unsigned)dx < (unsigned)k) {
+          // bias row (k-1) + (key - query) in group units
+          const int by = (k - 1) + (hy0 + ky) - qr[i], bx = (k - 1) + (hx0 + kx) - qc;
+          v = s[j][e] * sl2 + sRpb[by * rw + bx] * l2e;
+        }
+        s[j][e] = v;
+        cmax[i] = fmaxf(cmax[i], v);
+      }
+    }
+    float corr[2];
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 1));
+      cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 2));
+      const float mnew = fmaxf(mrow[i], cmax[i]);
+      corr[i] = (mnew == -INFINITY) ? 1.f : exp2f(mrow[i] - mnew);
+      mrow[i] = mnew;
+      lrow[i] *= corr[i];
+    }
+#pragma unroll
+    for (int n = 0; n < D / 8; ++n) {
+      o[n][0] *= corr[0]; o[n][1] *= corr[0];
+      o[n][2] *= corr[1]; o[n][3] *= corr[1];
+    }
+    // P = exp2(s - m), accumulated into l; then O += P V with P as the A operand
+#pragma unroll
+    for (int j = 0; j < TC_CHUNK / 8; ++j) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int i = e >> 1;
+        const float pe = (mrow[i] == -INFINITY) ? 0.f : exp2f(s[j][e] - mrow[i]);
+        s[j][e] = pe;
+        lrow[i] += pe;
+      }
+    }
+#pragma unroll
+    for (int ks = 0; ks < TC_CHUNK / 16; ++ks) {
+      uint32_t pa[4];
+      pa[0] = Mma<T>::pack(s[2 * ks][0], s[2 * ks][1]);
+      pa[1] = Mma<T>::pack(s[2 * ks][2], s[2 * ks][3]);
+      pa[2] = Mma<T>::pack(s[2 * ks + 1][0], s[2 * ks + 1][1]);
+      pa[3] = Mma<T>::pack(s[2 * ks + 1][2], s[2 * ks + 1][3]);
+#pragma unroll
+      for (int n = 0; n < D / 8; ++n) {
+        const T* vp0 = sVt + (n * 8 + (lane >> 2)) * vp + c0 + ks * 16 + (lane & 3) * 2;
+        const uint32_t b0 = *reinterpret_cast<const uint32_t*>(vp0);
+        const uint32_t b1 = *reinterpret_cast<const uint32_t*>(vp0 + 8);
+        Mma<T>::run(o[n], pa, b0, b1);
+      }
+    }
+  }
+  // normalise and store (only real queries: rows inside the tile and lanes inside the tile's width)
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 1);
+    lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 2);
+  }
+  const bool col_ok = (lane >> 2) < nx;
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    if (!col_ok || r0 + i >= ny) continue;
+    const float inv = 1.f / lrow[i];
+    T* op = (T*)p.out + b * p.o_b + ((i64)qr[i] * dil + gy) * p.o_y + ((i64)qc * dil + gx) * p.o_x + (i64)h * D;
+#pragma unroll
+    for (int n = 0; n < D / 8; ++n) {
+      const int dd = n * 8 + (lane & 3) * 2;
+      *reinterpret_cast<uint32_t*>(op + dd) = Mma<T>::pack(o[n][2 * i] * inv, o[n][2 * i + 1] * inv);
+    }
+  }
+}
+
+}  // namespace vc
+
+// Dynamic shared memory the fused kernel needs for kernel size k (Java mirrors this formula).
+// nkmax = roundup16((8 + k - 1)^2 + 64); bytes = 2 * (nkmax * (D + 8) + D * (nkmax + 8)) + 4 * 625 + 2 * nkmax
+
+#define VC_NA_REF(S, T) \
+  extern "C" __global__ void __launch_bounds__(vc::REF_WARPS * 32) vc_na2d_ref_##S(const vc::NaParams p) { vc::na2d_ref<T>(p); }
+VC_FOR_EACH_DTYPE(VC_NA_REF)
+
+#define VC_NA_TC(S, T, D) \
+  extern "C" __global__ void __launch_bounds__(vc::TC_WARPS * 32) vc_na2d_tc_##S##_d##D(const vc::NaParams p) { vc::na2d_tc<T, D>(p); }
+VC_NA_TC(bf16, __nv_bfloat16, 32)
+VC_NA_TC(bf16, __nv_bfloat16, 64)
+VC_NA_TC(f16, __half, 32)
+VC_NA_TC(f16, __half, 64)

@@ -1,0 +1,655 @@
+package io.vicinity.kernels.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import io.vicinity.kernels.Activation;
+import io.vicinity.kernels.Arena;
+import io.vicinity.kernels.ArenaStack;
+import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.BackendKind;
+import io.vicinity.kernels.DType;
+import io.vicinity.kernels.Epilogue;
+import io.vicinity.kernels.NaParams;
+import io.vicinity.kernels.NeighborhoodWindow;
+import io.vicinity.kernels.Shapes;
+import io.vicinity.kernels.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.Supplier;
+import jcuda.Pointer;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+
+/**
+ * The operator contract on one NVIDIA GPU through the JCuda driver API. Activations and weights are
+ * stored in the compute dtype (F32, BF16 or F16; host data is converted on the device at upload) and
+ * every kernel accumulates in float32. One stream and one memory pool per instance; operations are
+ * serialised per instance. Create with {@link #tryCreate}, which says why when the GPU path cannot run.
+ */
+public final class CudaBackend implements Backend {
+  /** Classpath resource built by kernels/build-cuda.sh during generate-resources. */
+  public static final String FATBIN_RESOURCE = "/io/vicinity/kernels/cuda/vicinity.fatbin";
+  /** Tests set this to fill every new device block with NaN and to synchronise after each launch. */
+  public static final String DEBUG_PROPERTY = "vicinity.cuda.debug";
+
+  private static final long STAGING_CHUNK_BYTES = 128L << 20;
+  private static volatile byte[] fatbin;
+
+  private final CudaDevice device;
+  private final DType computeType;
+  private final CUstream stream;
+  private final DevicePool pool;
+  private final PinnedStaging staging = new PinnedStaging();
+  private final KernelLauncher launcher;
+  private boolean closed;
+
+  /** What {@link #tryCreate} returns: the backend, or empty with the reason. */
+  public record Creation(Optional<CudaBackend> backend, CudaAvailability availability) {}
+
+  private CudaBackend(CudaDevice device, DType computeType, boolean debug) {
+    this.device = device;
+    this.computeType = computeType;
+    device.makeCurrent();
+    this.stream = new CUstream();
+    CudaException.check(cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    this.pool = new DevicePool(stream, debug);
+    this.launcher = new KernelLauncher(device, stream, debug);
+  }
+
+  // ---- availability and creation ----------------------------------------------------------------
+
+  /** Checks, in order: fatbin packaged, JCuda loadable, driver present, device 0 present and sm_80+. */
+  public static CudaAvailability availability() {
+    return availability(0);
+  }
+
+  public static CudaAvailability availability(int ordinal) {
+    if (loadFatbin() == null) {
+      return new CudaAvailability(CudaStatus.NO_FATBIN,
+          "this build has no " + FATBIN_RESOURCE + " (nvcc was not found when the kernels module was built)");
+    }
+    try {
+      return CudaProbe.probe(ordinal);
+    } catch (LinkageError e) {
+      return new CudaAvailability(CudaStatus.NO_JCUDA, "JCuda could not be loaded: " + e);
+    } catch (RuntimeException e) {
+      return new CudaAvailability(CudaStatus.NO_DRIVER, "CUDA driver check failed: " + e.getMessage());
+    }
+  }
+
+  /** A backend on device {@code ordinal} computing in {@code computeType}, or the reason it cannot run. */
+  public static Creation tryCreate(int ordinal, DType computeType) {
+    CudaAvailability a = availability(ordinal);
+    if (!a.available()) {
+      return new Creation(Optional.empty(), a);
+    }
+    try {
+      CudaDevice dev = CudaDevice.get(ordinal, loadFatbin());
+      CudaBackend b = new CudaBackend(dev, computeType, Boolean.getBoolean(DEBUG_PROPERTY));
+      return new Creation(Optional.of(b), new CudaAvailability(CudaStatus.AVAILABLE, dev.describe()));
+    } catch (CudaException | LinkageError e) {
+      return new Creation(Optional.empty(), new CudaAvailability(CudaStatus.UNSUPPORTED_DEVICE, e.toString()));
+    }
+  }
+
+  /** Like {@link #tryCreate} but throws with the reason. */
+  public static CudaBackend create(int ordinal, DType computeType) {
+    Creation c = tryCreate(ordinal, computeType);
+    return c.backend().orElseThrow(() -> new IllegalStateException("CUDA backend unavailable: " + c.availability()));
+  }
+
+  private static byte[] loadFatbin() {
+    byte[] f = fatbin;
+    if (f == null) {
+      try (InputStream in = CudaBackend.class.getResourceAsStream(FATBIN_RESOURCE)) {
+        if (in == null) {
+          return null;
+        }
+        f = in.readAllBytes();
+        fatbin = f;
+      } catch (IOException e) {
+        return null;
+      }
+    }
+    return f;
+  }
+
+  // ---- Backend: identity and memory -------------------------------------------------------------
+
+  @Override
+  public BackendKind kind() {
+    return BackendKind.CUDA;
+  }
+
+  @Override
+  public String describe() {
+    return device.describe() + ", compute " + computeType;
+  }
+
+  @Override
+  public DType computeType() {
+    return computeType;
+  }
+
+  /** The backend's stream (benchmarks record events on it). */
+  jcuda.driver.CUstream stream() {
+    return stream;
+  }
+
+  DevicePool pool() {
+    return pool;
+  }
+
+  /** Device bytes handed out now and reserved from the driver (leak checks, logs). */
+  public long liveBytes() {
+    return pool.liveBytes();
+  }
+
+  public long reservedBytes() {
+    return pool.reservedBytes();
+  }
+
+  /** Number of cuMemAlloc calls so far (flat in steady state). */
+  public long allocCalls() {
+    return pool.allocCalls();
+  }
+
+  @Override
+  public Arena openArena(String name) {
+    return ArenaStack.open(name);
+  }
+
+  /** An uninitialised tensor in the compute dtype (NaN-filled in debug mode). */
+  public synchronized Tensor allocate(int... shape) {
+    enter();
+    return newTensor("allocate", shape);
+  }
+
+  @Override
+  public synchronized Tensor fromHost(float[] data, int... shape) {
+    enter();
+    Shapes.require(data.length == Shapes.numel(shape), "fromHost", "data length " + data.length + " != numel of", shape);
+    CudaTensor t = newTensor("fromHost", shape);
+    upload(t, 0, data);
+    return t;
+  }
+
+  /** Writes {@code data} into {@code t} starting at element {@code offset} (converted to t's dtype). */
+  public synchronized void upload(Tensor t, long offset, float[] data) {
+    enter();
+    CudaTensor ct = own(t, "upload");
+    Shapes.require(offset >= 0 && offset + data.length <= t.numel(), "upload", "range outside", t.shape());
+    DevicePtr dst = ct.ptr("upload").offset(offset * computeType.bytes());
+    if (computeType == DType.F32) {
+      copyIn(dst, data);
+      return;
+    }
+    DeviceBuffer tmp = pool.acquire((long) data.length * 4, "upload staging");
+    try {
+      copyIn(tmp.ptr(), data);
+      long n = data.length;
+      launcher.launch1d(KernelCatalog.kernel("convert_from_f32", computeType), n, () -> "upload of " + n,
+          Pointer.to(tmp.ptr()), Pointer.to(dst), Pointer.to(new long[] {n}));
+    } finally {
+      pool.release(tmp);
+    }
+    sync("upload");
+  }
+
+  @Override
+  public synchronized float[] toHost(Tensor t) {
+    Shapes.require(t.numel() <= Integer.MAX_VALUE - 8, "toHost", "too large for a float[]:", t.shape());
+    return download(t, 0, (int) t.numel());
+  }
+
+  /** Reads {@code count} elements of {@code t} from element {@code offset} as float32. */
+  public synchronized float[] download(Tensor t, long offset, int count) {
+    enter();
+    CudaTensor ct = own(t, "toHost");
+    Shapes.require(offset >= 0 && offset + count <= t.numel(), "toHost", "range outside", t.shape());
+    DevicePtr src = ct.ptr("toHost").offset(offset * computeType.bytes());
+    if (computeType == DType.F32) {
+      return copyOut(src, count);
+    }
+    DeviceBuffer tmp = pool.acquire((long) count * 4, "download staging");
+    try {
+      launcher.launch1d(KernelCatalog.kernel("convert_to_f32", computeType), count, () -> "download of " + count,
+          Pointer.to(src), Pointer.to(tmp.ptr()), Pointer.to(new long[] {count}));
+      return copyOut(tmp.ptr(), count);
+    } finally {
+      pool.release(tmp);
+    }
+  }
+
+  private void copyIn(DevicePtr dst, float[] data) {
+    int chunk = (int) (STAGING_CHUNK_BYTES / 4);
+    for (int off = 0; off < data.length; off += chunk) {
+      int len = Math.min(chunk, data.length - off);
+      ByteBuffer b = staging.buffer((long) len * 4);
+      b.asFloatBuffer().put(data, off, len);
+      CudaException.check(cuMemcpyHtoDAsync(dst.offset((long) off * 4), staging.pointer(), (long) len * 4, stream),
+          "cuMemcpyHtoDAsync(" + len * 4L + " bytes)");
+      sync("upload");
+    }
+  }
+
+  private float[] copyOut(DevicePtr src, int count) {
+    float[] out = new float[count];
+    int chunk = (int) (STAGING_CHUNK_BYTES / 4);
+    for (int off = 0; off < count; off += chunk) {
+      int len = Math.min(chunk, count - off);
+      ByteBuffer b = staging.buffer((long) len * 4);
+      CudaException.check(cuMemcpyDtoHAsync(staging.pointer(), src.offset((long) off * 4), (long) len * 4, stream),
+          "cuMemcpyDtoHAsync(" + len * 4L + " bytes)");
+      sync("download");
+      b.asFloatBuffer().get(out, off, len);
+    }
+    return out;
+  }
+
+  /** Waits for the stream; asynchronous kernel faults surface here. */
+  public synchronized void synchronize() {
+    enter();
+    sync("synchronize");
+  }
+
+  private void sync(String what) {
+    CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize after " + what);
+  }
+
+  // ---- operators --------------------------------------------------------------------------------
+
+  @Override
+  public synchronized Tensor linear(Tensor x, Tensor weight, Tensor bias, Epilogue epilogue) {
+    enter();
+    final String op = "linear";
+    int[] xs = x.shape();
+    int[] ws = weight.shape();
+    Shapes.require(ws.length == 2 && xs[xs.length - 1] == ws[1], op, "x [..., in] and weight [out, in] do not match:", xs, ws);
+    int n = ws[0];
+    int[] os = xs.clone();
+    os[os.length - 1] = n;
+    requireVector(bias, n, op, "bias");
+    Epilogue e = epilogue == null ? Epilogue.NONE : epilogue;
+    requireVector(e.scale(), n, op, "scale");
+    if (e.residual() != null) {
+      Shapes.require(Arrays.equals(e.residual().shape(), os), op, "residual must have the output shape", os, e.residual().shape());
+    }
+    CudaTensor out = newTensor(op, os);
+    gemm(op, ptr(x, op), x.numel() / ws[1], ws[1], weight, bias, e, out,
+        () -> "linear x " + Shapes.str(xs) + " weight " + Shapes.str(ws));
+    return out;
+  }
+
+  /** out[m, :] = epilogue(x[m, :] W^T + bias) over m in [0, numel(x)/k). */
+  private void gemm(String op, DevicePtr xp, long m, int k, Tensor weight, Tensor bias, Epilogue e, CudaTensor out,
+      Supplier<String> shapes) {
+    int n = weight.dim(0);
+    int[] tile = KernelCatalog.gemmTile(computeType);
+    long rowsPerLaunch = 65535L * tile[0];
+    int es = computeType.bytes();
+    DevicePtr wp = ptr(weight, op);
+    DevicePtr bp = bias == null ? DevicePtr.NULL : ptr(bias, op);
+    DevicePtr sp = e.scale() == null ? DevicePtr.NULL : ptr(e.scale(), op);
+    DevicePtr rp = e.residual() == null ? DevicePtr.NULL : ptr(e.residual(), op);
+    DevicePtr op0 = out.ptr(op);
+    for (long m0 = 0; m0 < m; m0 += rowsPerLaunch) {
+      long rows = Math.min(rowsPerLaunch, m - m0);
+      GemmLaunchParams p = new GemmLaunchParams(
+          xp.offset(m0 * k * es), wp, bp, sp, rp == DevicePtr.NULL ? rp : rp.offset(m0 * n * es), op0.offset(m0 * n * es),
+          rows, n, k, k, k, n, e.activation().ordinal());
+      int[] grid = {(int) ((n + tile[1] - 1) / tile[1]), (int) ((rows + tile[0] - 1) / tile[0]), 1};
+      launcher.launch(KernelCatalog.gemmKernel(computeType), grid, tile[2], 0, shapes, Pointer.to(p.toBytes()));
+    }
+  }
+
+  @Override
+  public synchronized Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+    enter();
+    final String op = "conv2d";
+    int[] xs = x.shape();
+    int[] ws = weight.shape();
+    Shapes.require(xs.length == 4 && ws.length == 4 && ws[1] == xs[3], op, "need x [B,H,W,Cin], weight [Cout,Cin,kh,kw]:", xs, ws);
+    Shapes.require(stride >= 1 && padding >= 0, op, "stride >= 1 and padding >= 0, got " + stride + ", " + padding);
+    int oh = (xs[1] + 2 * padding - ws[2]) / stride + 1;
+    int ow = (xs[2] + 2 * padding - ws[3]) / stride + 1;
+    Shapes.require(oh > 0 && ow > 0, op, "kernel larger than the padded input:", xs, ws);
+    requireVector(bias, ws[0], op, "bias");
+    CudaTensor out = newTensor(op, xs[0], oh, ow, ws[0]);
+    int kcols = ws[1] * ws[2] * ws[3];
+    Supplier<String> shapes = () -> "conv2d x " + Shapes.str(xs) + " weight " + Shapes.str(ws) + " stride " + stride + " pad " + padding;
+    if (ws[2] == 1 && ws[3] == 1 && stride == 1 && padding == 0) {
+      gemm(op, ptr(x, op), x.numel() / kcols, kcols, weight, bias, Epilogue.NONE, out, shapes);
+      return out;
+    }
+    long colElems = (long) xs[0] * oh * ow * kcols;
+    DeviceBuffer col = pool.acquire(colElems * computeType.bytes(), "conv2d im2col " + Shapes.str(xs));
+    try {
+      Im2colLaunchParams p = new Im2colLaunchParams(ptr(x, op), col.ptr(), xs[0], xs[1], xs[2], xs[3], ws[2], ws[3],
+          stride, padding, oh, ow);
+      launcher.launch1d(KernelCatalog.kernel("im2col", computeType), colElems, shapes, Pointer.to(p.toBytes()));
+      gemm(op, col.ptr(), (long) xs[0] * oh * ow, kcols, weight, bias, Epilogue.NONE, out, shapes);
+    } finally {
+      pool.release(col); // stream order: the GEMM reads it before any later reuse
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
+    enter();
+    int c = x.dim(-1);
+    requireVector(gamma, c, "layerNorm", "gamma");
+    requireVector(beta, c, "layerNorm", "beta");
+    return rowKernel("layer_norm", x, () -> "layerNorm x " + Shapes.str(x.shape()),
+        gamma == null ? DevicePtr.NULL : ptr(gamma, "layerNorm"), beta == null ? DevicePtr.NULL : ptr(beta, "layerNorm"), eps);
+  }
+
+  @Override
+  public synchronized Tensor softmax(Tensor x) {
+    enter();
+    return rowKernel("softmax", x, () -> "softmax x " + Shapes.str(x.shape()), null, null, 0f);
+  }
+
+  /** One warp per row of the last axis; gamma/beta/eps only for layer norm. */
+  private Tensor rowKernel(String family, Tensor x, Supplier<String> shapes, DevicePtr gamma, DevicePtr beta, float eps) {
+    int c = x.dim(-1);
+    long rows = x.numel() / c;
+    CudaTensor out = newTensor(family, x.shape());
+    long blocks = Math.max(1, Math.min((rows + 7) / 8, (long) device.smCount * 32));
+    int[] grid = {(int) blocks, 1, 1};
+    String k = KernelCatalog.kernel(family, computeType);
+    if (gamma != null) {
+      launcher.launch(k, grid, 256, 0, shapes, Pointer.to(ptr(x, family)), Pointer.to(gamma), Pointer.to(beta),
+          Pointer.to(out.ptr(family)), Pointer.to(new long[] {rows}), Pointer.to(new long[] {c}), Pointer.to(new float[] {eps}));
+    } else {
+      launcher.launch(k, grid, 256, 0, shapes, Pointer.to(ptr(x, family)), Pointer.to(out.ptr(family)),
+          Pointer.to(new long[] {rows}), Pointer.to(new long[] {c}));
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor neighborhoodAttention2d(Tensor qkv, Tensor rpb, NaParams params) {
+    enter();
+    final String op = "neighborhoodAttention2d";
+    int[] s = qkv.shape();
+    int heads = params.heads();
+    int k = params.kernel();
+    int d = params.dilation();
+    Shapes.require(s.length == 4 && s[3] % 3 == 0 && (s[3] / 3) % heads == 0, op,
+        "qkv must be [B, H, W, 3*C] with C divisible by heads=" + heads + ", got", s);
+    Shapes.require(NeighborhoodWindow.fits(s[1], k, d) && NeighborhoodWindow.fits(s[2], k, d), op,
+        "kernel " + k + " x dilation " + d + " exceeds the map (pad first):", s);
+    int c = s[3] / 3;
+    int headDim = c / heads;
+    if (rpb != null) {
+      Shapes.require(Arrays.equals(rpb.shape(), new int[] {heads, 2 * k - 1, 2 * k - 1}), op,
+          "rpb must be [heads, 2k-1, 2k-1], got", rpb.shape());
+    }
+    KernelCatalog.NaPath path = KernelCatalog.naPath(computeType, headDim, k, device.maxSharedOptin);
+    if (path == KernelCatalog.NaPath.GENERIC) {
+      Shapes.require(k * k <= KernelCatalog.NA_REF_MAX_KK && headDim <= KernelCatalog.NA_REF_MAX_HEAD_DIM, op,
+          "unsupported kernel " + k + " / head_dim " + headDim + " for", s);
+    }
+    CudaTensor out = newTensor(op, s[0], s[1], s[2], c);
+    long w = s[2];
+    long h = s[1];
+    NaLaunchParams p = new NaLaunchParams(ptr(qkv, op), rpb == null ? DevicePtr.NULL : ptr(rpb, op), out.ptr(op),
+        s[0], h, w, heads, headDim, k, d, h * w * 3 * c, w * 3 * c, 3L * c, h * w * c, w * c, c,
+        (float) (1.0 / Math.sqrt(headDim)));
+    Supplier<String> shapes = () -> op + " qkv " + Shapes.str(s) + " heads " + heads + " kernel " + k + " dilation " + d
+        + " (" + path + ")";
+    String kernel = KernelCatalog.naKernel(path, computeType, headDim);
+    if (path == KernelCatalog.NaPath.FUSED_TENSOR_CORE) {
+      int t = KernelCatalog.NA_TILE;
+      long tiles = (long) d * d * ceilDiv(ceilDiv(h, d), t) * ceilDiv(ceilDiv(w, d), t);
+      Shapes.require(tiles < Integer.MAX_VALUE && s[0] <= 65535, op, "grid too large for", s);
+      launcher.launch(kernel, new int[] {(int) tiles, heads, s[0]}, KernelCatalog.NA_THREADS,
+          KernelCatalog.naSharedBytes(headDim, k), shapes, Pointer.to(p.toBytes()));
+    } else {
+      long queries = (long) s[0] * heads * h * w;
+      long blocks = ceilDiv(queries, KernelCatalog.NA_REF_WARPS);
+      Shapes.require(blocks < Integer.MAX_VALUE, op, "grid too large for", s);
+      launcher.launch(kernel, new int[] {(int) blocks, 1, 1}, KernelCatalog.NA_REF_WARPS * 32, 0, shapes,
+          Pointer.to(p.toBytes()));
+    }
+    return out;
+  }
+
+  /** Forces the generic NA kernel (tests compare the two paths). */
+  synchronized Tensor neighborhoodAttention2dGeneric(Tensor qkv, Tensor rpb, NaParams params) {
+    enter();
+    int[] s = qkv.shape();
+    int c = s[3] / 3;
+    int headDim = c / params.heads();
+    long h = s[1];
+    long w = s[2];
+    CudaTensor out = newTensor("na-generic", s[0], s[1], s[2], c);
+    NaLaunchParams p = new NaLaunchParams(ptr(qkv, "na"), rpb == null ? DevicePtr.NULL : ptr(rpb, "na"), out.ptr("na"),
+        s[0], h, w, params.heads(), headDim, params.kernel(), params.dilation(), h * w * 3 * c, w * 3 * c, 3L * c,
+        h * w * c, w * c, c, (float) (1.0 / Math.sqrt(headDim)));
+    long blocks = ceilDiv((long) s[0] * params.heads() * h * w, KernelCatalog.NA_REF_WARPS);
+    launcher.launch(KernelCatalog.naKernel(KernelCatalog.NaPath.GENERIC, computeType, headDim), new int[] {(int) blocks, 1, 1},
+        KernelCatalog.NA_REF_WARPS * 32, 0, () -> "na generic " + Shapes.str(s), Pointer.to(p.toBytes()));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor pad2d(Tensor x, int padBottom, int padRight) {
+    enter();
+    Shapes.require(x.rank() == 4 && padBottom >= 0 && padRight >= 0, "pad2d", "need [B,H,W,C] and pads >= 0:", x.shape());
+    return padCrop("pad2d", x, x.dim(1) + padBottom, x.dim(2) + padRight);
+  }
+
+  @Override
+  public synchronized Tensor crop2d(Tensor x, int h, int w) {
+    enter();
+    Shapes.require(x.rank() == 4 && h > 0 && w > 0 && h <= x.dim(1) && w <= x.dim(2), "crop2d",
+        "need [B,H,W,C] and 0 < (" + h + ", " + w + ") <= (H, W):", x.shape());
+    return padCrop("crop2d", x, h, w);
+  }
+
+  private Tensor padCrop(String op, Tensor x, int oh, int ow) {
+    int[] s = x.shape();
+    CudaTensor out = newTensor(op, s[0], oh, ow, s[3]);
+    launcher.launch1d(KernelCatalog.kernel("pad_crop", computeType), out.numel(),
+        () -> op + " " + Shapes.str(s) + " -> " + oh + "x" + ow, Pointer.to(ptr(x, op)), Pointer.to(out.ptr(op)),
+        longs(s[0]), longs(s[1]), longs(s[2]), longs(s[3]), longs(oh), longs(ow));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor meanPool(Tensor x) {
+    enter();
+    int[] s = x.shape();
+    Shapes.require(s.length >= 2, "meanPool", "need [B, ..., C]:", s);
+    int c = s[s.length - 1];
+    long n = x.numel() / ((long) s[0] * c);
+    CudaTensor out = newTensor("meanPool", s[0], c);
+    launcher.launch1d(KernelCatalog.kernel("mean_pool", computeType), (long) s[0] * c, () -> "meanPool " + Shapes.str(s),
+        Pointer.to(ptr(x, "meanPool")), Pointer.to(out.ptr("meanPool")), longs(s[0]), longs(n), longs(c));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor activation(Tensor x, Activation act) {
+    enter();
+    CudaTensor out = newTensor("activation", x.shape());
+    long n = x.numel();
+    launcher.launch1d(KernelCatalog.kernel("activation", computeType), n, () -> "activation " + act + " " + Shapes.str(x.shape()),
+        Pointer.to(ptr(x, "activation")), Pointer.to(out.ptr("activation")), longs(n), Pointer.to(new int[] {act.ordinal()}));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor add(Tensor a, Tensor b) {
+    enter();
+    Shapes.require(Arrays.equals(a.shape(), b.shape()), "add", "shapes differ:", a.shape(), b.shape());
+    CudaTensor out = newTensor("add", a.shape());
+    long n = a.numel();
+    launcher.launch1d(KernelCatalog.kernel("add", computeType), n, () -> "add " + Shapes.str(a.shape()),
+        Pointer.to(ptr(a, "add")), Pointer.to(ptr(b, "add")), Pointer.to(out.ptr("add")), longs(n));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
+    enter();
+    int[] s = x.shape();
+    Shapes.require(s.length == 4 && outH > 0 && outW > 0, "resizeBilinear", "need [B,H,W,C] and a positive size:", s);
+    CudaTensor out = newTensor("resizeBilinear", s[0], outH, outW, s[3]);
+    launcher.launch1d(KernelCatalog.kernel("resize_bilinear", computeType), out.numel(),
+        () -> "resizeBilinear " + Shapes.str(s) + " -> " + outH + "x" + outW, Pointer.to(ptr(x, "resize")),
+        Pointer.to(out.ptr("resize")), longs(s[0]), longs(s[1]), longs(s[2]), longs(s[3]), longs(outH), longs(outW),
+        Pointer.to(new int[] {alignCorners ? 1 : 0}));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor batchNorm(Tensor x, Tensor mean, Tensor var, Tensor gamma, Tensor beta, float eps, boolean relu) {
+    enter();
+    int c = x.dim(-1);
+    for (Tensor v : new Tensor[] {mean, var}) {
+      Shapes.require(v != null, "batchNorm", "mean and var are required for", x.shape());
+      requireVector(v, c, "batchNorm", "running stats");
+    }
+    requireVector(gamma, c, "batchNorm", "gamma");
+    requireVector(beta, c, "batchNorm", "beta");
+    CudaTensor out = newTensor("batchNorm", x.shape());
+    long n = x.numel();
+    launcher.launch1d(KernelCatalog.kernel("batch_norm", computeType), n, () -> "batchNorm " + Shapes.str(x.shape()),
+        Pointer.to(ptr(x, "batchNorm")), Pointer.to(ptr(mean, "batchNorm")), Pointer.to(ptr(var, "batchNorm")),
+        Pointer.to(gamma == null ? DevicePtr.NULL : ptr(gamma, "batchNorm")),
+        Pointer.to(beta == null ? DevicePtr.NULL : ptr(beta, "batchNorm")), Pointer.to(out.ptr("batchNorm")),
+        longs(n), longs(c), Pointer.to(new float[] {eps}), Pointer.to(new int[] {relu ? 1 : 0}));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+    enter();
+    int[] s = x.shape();
+    Shapes.require(s.length == 4 && outH > 0 && outW > 0, "adaptiveAvgPool2d", "need [B,H,W,C] and a positive size:", s);
+    CudaTensor out = newTensor("adaptiveAvgPool2d", s[0], outH, outW, s[3]);
+    launcher.launch1d(KernelCatalog.kernel("adaptive_avg_pool", computeType), out.numel(),
+        () -> "adaptiveAvgPool2d " + Shapes.str(s) + " -> " + outH + "x" + outW, Pointer.to(ptr(x, "pool")),
+        Pointer.to(out.ptr("pool")), longs(s[0]), longs(s[1]), longs(s[2]), longs(s[3]), longs(outH), longs(outW));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor concatLast(Tensor... xs) {
+    enter();
+    Shapes.require(xs.length > 0, "concatLast", "needs at least one tensor");
+    int[] lead = Arrays.copyOf(xs[0].shape(), xs[0].rank() - 1);
+    long total = 0;
+    for (Tensor t : xs) {
+      Shapes.require(Arrays.equals(Arrays.copyOf(t.shape(), t.rank() - 1), lead) && t.rank() == lead.length + 1,
+          "concatLast", "leading axes differ:", xs[0].shape(), t.shape());
+      total += t.dim(-1);
+    }
+    int[] os = Arrays.copyOf(lead, lead.length + 1);
+    os[lead.length] = (int) total;
+    CudaTensor out = newTensor("concatLast", os);
+    long rows = Shapes.numel(lead);
+    long off = 0;
+    for (Tensor t : xs) {
+      long cw = t.dim(-1);
+      launcher.launch1d(KernelCatalog.kernel("concat_slice", computeType), rows * cw, () -> "concatLast -> " + Shapes.str(os),
+          Pointer.to(ptr(t, "concatLast")), Pointer.to(out.ptr("concatLast")), longs(rows), longs(cw), longs(total), longs(off));
+      off += cw;
+    }
+    return out;
+  }
+
+  // ---- outside the contract: fused input preprocessing ---------------------------------------------
+
+  /**
+   * Decoded RGB bytes {@code [batch, h, w, 3]} (row-major, as decoders write them) -> a {@code [batch, outH,
+   * outW, 3]} tensor: bilinear resize (align_corners=False) of the byte values, then {@code (v/255 - mean) / std}
+   * per channel. Only the bytes cross PCIe.
+   */
+  public synchronized Tensor preprocessU8(byte[] rgb, int batch, int h, int w, int outH, int outW, float[] mean, float[] std) {
+    enter();
+    Shapes.require((long) batch * h * w * 3 == rgb.length && mean.length == 3 && std.length == 3, "preprocessU8",
+        "need " + batch + "x" + h + "x" + w + "x3 bytes and 3 means/stds, got " + rgb.length + " bytes");
+    DeviceBuffer in = pool.acquire(rgb.length, "preprocessU8 input");
+    try {
+      for (int off = 0; off < rgb.length; off += (int) STAGING_CHUNK_BYTES) {
+        int len = (int) Math.min(STAGING_CHUNK_BYTES, rgb.length - off);
+        staging.buffer(len).put(rgb, off, len);
+        CudaException.check(cuMemcpyHtoDAsync(in.ptr().offset(off), staging.pointer(), len, stream), "cuMemcpyHtoDAsync(rgb)");
+        sync("preprocessU8 upload");
+      }
+      CudaTensor out = newTensor("preprocessU8", batch, outH, outW, 3);
+      PreprocessLaunchParams p = new PreprocessLaunchParams(in.ptr(), out.ptr("preprocessU8"), batch, h, w, outH, outW, mean, std);
+      launcher.launch1d(KernelCatalog.kernel("preprocess_u8", computeType), out.numel(),
+          () -> "preprocessU8 " + batch + "x" + h + "x" + w + " -> " + outH + "x" + outW, Pointer.to(p.toBytes()));
+      return out;
+    } finally {
+      pool.release(in); // stream order keeps the block alive for the kernel
+    }
+  }
+
+  // ---- lifetime ---------------------------------------------------------------------------------
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    device.makeCurrent();
+    cuStreamSynchronize(stream);
+    pool.close();
+    staging.close();
+    cuStreamDestroy(stream);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  private void enter() {
+    if (closed) {
+      throw new IllegalStateException("CUDA backend is closed");
+    }
+    device.makeCurrent();
+  }
+
+  private CudaTensor newTensor(String op, int... shape) {
+    long bytes = Math.max(1, Shapes.numel(shape)) * computeType.bytes();
+    return new CudaTensor(this, pool.acquire(bytes, op + " " + Shapes.str(shape)), shape, computeType);
+  }
+
+  private CudaTensor own(Tensor t, String op) {
+    if (!(t instanceof CudaTensor ct) || t.backend() != this) {
+      throw new IllegalArgumentException(op + ": tensor " + t + " does not belong to this CUDA backend");
+    }
+    return ct;
+  }
+
+  private DevicePtr ptr(Tensor t, String op) {
+    return own(t, op).ptr(op);
+  }
+
+  private static void requireVector(Tensor t, int n, String op, String what) {
+    if (t != null) {
+      Shapes.require(t.numel() == n, op, what + " must have " + n + " elements, got", t.shape());
+    }
+  }
+
+  private static Pointer longs(long v) {
+    return Pointer.to(new long[] {v});
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+}

@@ -1,0 +1,72 @@
+package io.vicinity.kernels.cuda;
+
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import jcuda.Pointer;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+
+/**
+ * The only place that calls cuLaunchKernel. Looks kernels up by name once, raises their dynamic shared
+ * memory limit when asked, and turns failures into exceptions naming the kernel and the shapes. With
+ * {@code checkEachLaunch} (system property vicinity.cuda.syncLaunches=true, used by tests) it also
+ * synchronises after each launch so an asynchronous fault is reported against the kernel that caused it.
+ */
+final class KernelLauncher {
+  private final CudaDevice device;
+  private final CUstream stream;
+  private final boolean checkEachLaunch;
+  private final Map<String, CUfunction> functions = new HashMap<>();
+  private final Map<String, Integer> sharedLimit = new HashMap<>();
+
+  KernelLauncher(CudaDevice device, CUstream stream, boolean checkEachLaunch) {
+    this.device = device;
+    this.stream = stream;
+    this.checkEachLaunch = checkEachLaunch;
+  }
+
+  /** Launches {@code kernel} with its arguments; {@code shapes} is only evaluated on failure. */
+  void launch(String kernel, int[] grid, int block, int sharedBytes, Supplier<String> shapes, Pointer... args) {
+    CUfunction f = function(kernel);
+    if (sharedBytes > 48 * 1024 && sharedLimit.getOrDefault(kernel, 0) < sharedBytes) {
+      check(cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
+          "cuFuncSetAttribute(max dynamic smem " + sharedBytes + ")", kernel, shapes);
+      sharedLimit.put(kernel, sharedBytes);
+    }
+    int r = cuLaunchKernel(f, grid[0], grid[1], grid[2], block, 1, 1, sharedBytes, stream, Pointer.to(args), null);
+    check(r, "launch grid " + grid[0] + "x" + grid[1] + "x" + grid[2] + " block " + block + " smem " + sharedBytes,
+        kernel, shapes);
+    if (checkEachLaunch) {
+      check(cuStreamSynchronize(stream), "execution", kernel, shapes);
+    }
+  }
+
+  /** One-dimensional grid-stride launch over {@code n} elements. */
+  void launch1d(String kernel, long n, Supplier<String> shapes, Pointer... args) {
+    int block = 256;
+    long blocks = Math.max(1, Math.min((n + block - 1) / block, (long) device.smCount * 32));
+    launch(kernel, new int[] {(int) blocks, 1, 1}, block, 0, shapes, args);
+  }
+
+  private CUfunction function(String kernel) {
+    return functions.computeIfAbsent(kernel, k -> {
+      CUfunction f = new CUfunction();
+      CudaException.check(cuModuleGetFunction(f, device.module, k), "cuModuleGetFunction(" + k + ")");
+      return f;
+    });
+  }
+
+  private static void check(int r, String what, String kernel, Supplier<String> shapes) {
+    if (r != CUresult.CUDA_SUCCESS) {
+      throw new CudaException(r, "kernel " + kernel + " " + what + " for " + shapes.get());
+    }
+  }
+}

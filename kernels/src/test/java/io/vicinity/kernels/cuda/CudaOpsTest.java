@@ -1,0 +1,157 @@
+package io.vicinity.kernels.cuda;
+
+import static io.vicinity.kernels.cuda.CudaTestSupport.assertClose;
+import static io.vicinity.kernels.cuda.CudaTestSupport.random;
+import static io.vicinity.kernels.cuda.CudaTestSupport.roundTrip;
+import static io.vicinity.kernels.cuda.CudaTestSupport.tolerance;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vicinity.kernels.Activation;
+import io.vicinity.kernels.Arena;
+import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.DType;
+import io.vicinity.kernels.Epilogue;
+import io.vicinity.kernels.Shapes;
+import io.vicinity.kernels.Tensor;
+import io.vicinity.kernels.cpu.CpuBackend;
+import java.util.Random;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every operator on the GPU against the CPU backend, per compute dtype, on fresh random inputs (rounded to
+ * the GPU's dtype first so both sides see the same numbers), outputs NaN-poisoned, each test in its own
+ * arenas so that a leaked device block fails the test.
+ */
+class CudaOpsTest {
+  private static CpuBackend cpu;
+
+  @BeforeAll
+  static void setUp() {
+    cpu = new CpuBackend();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    cpu.close();
+  }
+
+  /** Runs {@code op} on both backends over inputs of the given shapes; compares the outputs. */
+  private static void check(DType t, String name, int[][] shapes, BiFunction<Backend, Tensor[], Tensor> op) {
+    CudaBackend gpu = CudaTestSupport.gpu(t);
+    long live = gpu.liveBytes();
+    Random rnd = new Random(System.nanoTime());
+    float[][] data = new float[shapes.length][];
+    for (int i = 0; i < shapes.length; i++) {
+      data[i] = roundTrip(gpu, random(rnd, Shapes.numel(shapes[i]), 1.0), shapes[i]);
+    }
+    float[] got;
+    float[] want;
+    try (Arena a = gpu.openArena("gpu-" + name)) {
+      Tensor[] in = new Tensor[shapes.length];
+      for (int i = 0; i < shapes.length; i++) {
+        in[i] = gpu.fromHost(data[i], shapes[i]);
+      }
+      got = gpu.toHost(op.apply(gpu, in));
+    }
+    try (Arena a = cpu.openArena("cpu-" + name)) {
+      Tensor[] in = new Tensor[shapes.length];
+      for (int i = 0; i < shapes.length; i++) {
+        in[i] = cpu.fromHost(data[i], shapes[i]);
+      }
+      want = cpu.toHost(op.apply(cpu, in));
+    }
+    assertClose(name + " " + t, got, want, tolerance(t));
+    assertEquals(live, gpu.liveBytes(), name + ": device blocks leaked");
+  }
+
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void linearWithEpilogues(DType t) {
+    int[] x = {3, 37, 96};
+    int[] w = {130, 96};
+    check(t, "linear+bias", new int[][] {x, w, {130}}, (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.NONE));
+    check(t, "linear+gelu", new int[][] {x, w, {130}}, (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.GELU));
+    check(t, "linear+scale+residual", new int[][] {x, w, {130}, {130}, {3, 37, 130}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.residual(in[4], in[3])));
+    check(t, "linear odd K no bias", new int[][] {{301, 27}, {65, 27}}, (b, in) -> b.linear(in[0], in[1], null, null));
+    check(t, "linear large", new int[][] {{2, 700, 256}, {384, 256}, {384}},
+        (b, in) -> b.linear(in[0], in[1], in[2], new Epilogue(Activation.GELU, null, null)));
+  }
+
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void conv2d(DType t) {
+    check(t, "conv patch 4x4/4", new int[][] {{2, 32, 28, 3}, {16, 3, 4, 4}, {16}}, (b, in) -> b.conv2d(in[0], in[1], in[2], 4, 0));
+    check(t, "conv 3x3/2 pad 1", new int[][] {{2, 15, 17, 24}, {40, 24, 3, 3}, {40}}, (b, in) -> b.conv2d(in[0], in[1], in[2], 2, 1));
+    check(t, "conv 1x1", new int[][] {{2, 9, 7, 32}, {24, 32, 1, 1}}, (b, in) -> b.conv2d(in[0], in[1], null, 1, 0));
+  }
+
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void normsAndRows(DType t) {
+    check(t, "layerNorm", new int[][] {{4, 33, 96}, {96}, {96}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-5f));
+    check(t, "layerNorm wide", new int[][] {{5, 1000}, {1000}, {1000}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-6f));
+    check(t, "softmax", new int[][] {{7, 3, 1001}}, (b, in) -> b.softmax(in[0]));
+    check(t, "meanPool", new int[][] {{3, 7, 9, 40}}, (b, in) -> b.meanPool(in[0]));
+    check(t, "batchNorm+relu", new int[][] {{2, 5, 6, 24}, {24}, {24}, {24}, {24}},
+        (b, in) -> {
+          Tensor var = b.activation(in[2], Activation.RELU); // variances must be >= 0
+          return b.batchNorm(in[0], in[1], var, in[3], in[4], 1e-5f, true);
+        });
+    check(t, "batchNorm", new int[][] {{2, 5, 6, 24}, {24}, {24}, {24}, {24}},
+        (b, in) -> b.batchNorm(in[0], in[1], b.activation(in[2], Activation.RELU), in[3], in[4], 1e-3f, false));
+  }
+
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void elementwise(DType t) {
+    check(t, "gelu", new int[][] {{5, 77, 33}}, (b, in) -> b.activation(in[0], Activation.GELU));
+    check(t, "relu", new int[][] {{5, 77, 33}}, (b, in) -> b.activation(in[0], Activation.RELU));
+    check(t, "add", new int[][] {{4, 9, 31}, {4, 9, 31}}, (b, in) -> b.add(in[0], in[1]));
+    check(t, "pad2d", new int[][] {{2, 5, 7, 12}}, (b, in) -> b.pad2d(in[0], 3, 2));
+    check(t, "crop2d", new int[][] {{2, 9, 8, 12}}, (b, in) -> b.crop2d(in[0], 5, 7));
+    check(t, "concatLast", new int[][] {{2, 3, 5}, {2, 3, 7}, {2, 3, 1}}, (b, in) -> b.concatLast(in[0], in[1], in[2]));
+  }
+
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void resampling(DType t) {
+    check(t, "resize up", new int[][] {{2, 7, 9, 5}}, (b, in) -> b.resizeBilinear(in[0], 16, 20, false));
+    check(t, "resize down", new int[][] {{2, 31, 29, 5}}, (b, in) -> b.resizeBilinear(in[0], 8, 12, false));
+    check(t, "resize align", new int[][] {{2, 7, 9, 5}}, (b, in) -> b.resizeBilinear(in[0], 13, 4, true));
+    check(t, "adaptiveAvgPool", new int[][] {{2, 13, 11, 6}}, (b, in) -> b.adaptiveAvgPool2d(in[0], 6, 4));
+    check(t, "adaptiveAvgPool 1x1", new int[][] {{2, 13, 11, 6}}, (b, in) -> b.adaptiveAvgPool2d(in[0], 1, 1));
+  }
+
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void preprocessU8MatchesResizeThenNormalise(DType t) {
+    CudaBackend gpu = CudaTestSupport.gpu(t);
+    Random rnd = new Random(System.nanoTime());
+    int n = 2;
+    int h = 37;
+    int w = 53;
+    byte[] rgb = new byte[n * h * w * 3];
+    rnd.nextBytes(rgb);
+    float[] mean = {0.485f, 0.456f, 0.406f};
+    float[] std = {0.229f, 0.224f, 0.225f};
+    float[] pix = new float[rgb.length];
+    for (int i = 0; i < rgb.length; i++) {
+      pix[i] = rgb[i] & 0xFF;
+    }
+    float[] want;
+    try (Tensor p = cpu.fromHost(pix, n, h, w, 3); Tensor r = cpu.resizeBilinear(p, 24, 32, false)) {
+      want = cpu.toHost(r);
+    }
+    for (int i = 0; i < want.length; i++) {
+      want[i] = (want[i] / 255f - mean[i % 3]) / std[i % 3];
+    }
+    try (Tensor out = gpu.preprocessU8(rgb, n, h, w, 24, 32, mean, std)) {
+      assertClose("preprocessU8 " + t, gpu.toHost(out), want, Math.max(tolerance(t), 1e-5));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.vicinity.kernels.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.DType;
+import io.vicinity.kernels.Tensor;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Random;
+
+/** Shared test plumbing: one GPU backend per dtype (debug mode: NaN-poisoned blocks, checked launches). */
+final class CudaTestSupport {
+  private static final Map<DType, CudaBackend> BACKENDS = new EnumMap<>(DType.class);
+
+  private CudaTestSupport() {}
+
+  /** The backend for {@code dtype}, or the test is skipped (no GPU, no driver, no fatbin) with the reason. */
+  static synchronized CudaBackend gpu(DType dtype) {
+    System.setProperty(CudaBackend.DEBUG_PROPERTY, "true");
+    CudaAvailability a = CudaBackend.availability();
+    assumeTrue(a.available(), () -> "CUDA backend not available: " + a);
+    return BACKENDS.computeIfAbsent(dtype, t -> CudaBackend.create(0, t));
+  }
+
+  /** Relative L2 tolerance per storage dtype (fp32 accumulation everywhere). */
+  static double tolerance(DType t) {
+    return switch (t) {
+      case F32 -> 1e-5;
+      case BF16 -> 1e-2;
+      case F16 -> 2e-3;
+    };
+  }
+
+  static float[] random(Random rnd, long n, double scale) {
+    float[] a = new float[Math.toIntExact(n)];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (float) (rnd.nextGaussian() * scale);
+    }
+    return a;
+  }
+
+  /** Uploads {@code data} to the GPU and returns the values as stored there (rounded to its dtype). */
+  static float[] roundTrip(Backend gpu, float[] data, int... shape) {
+    try (Tensor t = gpu.fromHost(data, shape)) {
+      return gpu.toHost(t);
+    }
+  }
+
+  /** Asserts every element was written (no NaN from the poison) and ||got - want|| / ||want|| <= tol. */
+  static void assertClose(String what, float[] got, float[] want, double tol) {
+    assertTrue(got.length == want.length, what + ": length " + got.length + " != " + want.length);
+    double num = 0;
+    double den = 0;
+    int worst = 0;
+    double worstErr = 0;
+    for (int i = 0; i < got.length; i++) {
+      assertTrue(Float.isFinite(got[i]), what + ": element " + i + " is " + got[i] + " (unwritten or overflow)");
+      double e = got[i] - (double) want[i];
+      num += e * e;
+      den += (double) want[i] * want[i];
+      if (Math.abs(e) > worstErr) {
+        worstErr = Math.abs(e);
+        worst = i;
+      }
+    }
+    double rel = Math.sqrt(num / Math.max(den, 1e-30));
+    String msg = String.format("%s: rel L2 error %.3g (tol %.1g), worst at %d: got %g want %g",
+        what, rel, tol, worst, got[worst], want[worst]);
+    System.out.println("[cuda-test] " + msg);
+    assertTrue(rel <= tol, msg);
+  }
+}
