@@ -1,0 +1,177 @@
+package io.vicinity.udfs.image;
+
+/**
+ * Hugging Face's slow (PIL/numpy) image-processor pipeline for one image: resize (Pillow, via
+ * {@link PillowResize}) -> center crop -> rescale -> normalize, giving float32 HWC values equal to
+ * HF's {@code pixel_values} (which HF returns as CHW).
+ *
+ * <p>Float arithmetic follows numpy's: rescale multiplies in double and rounds to float32
+ * ({@code image.astype(float64) * scale}, then {@code astype(float32)}); normalize is float32
+ * {@code (x - mean) / std} with mean and std rounded to float32.
+ */
+public final class ImagePreprocessor {
+
+  /** Size of an image, height first as in HF. */
+  public record Size(int height, int width) {}
+
+  /** ConvNextImageProcessor warps instead of cropping at or above this shortest edge. */
+  private static final int CONVNEXT_WARP_EDGE = 384;
+
+  private final PreprocessorConfig config;
+  /** Output value for each (channel, byte value): rescale and normalize are per-value maps. */
+  private final float[][] valueTable;
+
+  public ImagePreprocessor(PreprocessorConfig config) {
+    this.config = config;
+    this.valueTable = buildValueTable(config);
+  }
+
+  public PreprocessorConfig config() {
+    return config;
+  }
+
+  /** The [height, width] of {@link #preprocess}'s output for an input of this size. */
+  public Size outputSize(int height, int width) {
+    Size size = new Size(height, width);
+    if (config.doResize()) {
+      size = resizeTarget(size);
+      if (convNextCrops()) {
+        int edge = ((ResizeSpec.ShortestEdge) config.size()).shortestEdge();
+        size = new Size(edge, edge);
+      }
+    }
+    if (config.doCenterCrop()) {
+      size = new Size(config.cropSize().height(), config.cropSize().width());
+    }
+    return size;
+  }
+
+  /** Preprocesses one image to float32 values, layout [height, width, 3] (see {@link #outputSize}). */
+  public float[] preprocess(RgbImage image) {
+    RgbImage resized = image;
+    if (config.doResize()) {
+      Size target = resizeTarget(new Size(image.height(), image.width()));
+      resized = PillowResize.resize(image, target.width(), target.height(), config.resample());
+      if (convNextCrops()) {
+        int edge = ((ResizeSpec.ShortestEdge) config.size()).shortestEdge();
+        resized = centerCrop(resized, edge, edge);
+      }
+    }
+    if (config.doCenterCrop()) {
+      resized = centerCrop(resized, config.cropSize().height(), config.cropSize().width());
+    }
+    return toFloats(resized);
+  }
+
+  private boolean convNextCrops() {
+    return config.family() == PreprocessorConfig.Family.CONVNEXT
+        && ((ResizeSpec.ShortestEdge) config.size()).shortestEdge() < CONVNEXT_WARP_EDGE;
+  }
+
+  /** The size the resize step produces (before any crop). */
+  Size resizeTarget(Size input) {
+    ResizeSpec spec = config.size();
+    if (config.family() == PreprocessorConfig.Family.CONVNEXT) {
+      int edge = ((ResizeSpec.ShortestEdge) spec).shortestEdge();
+      if (edge >= CONVNEXT_WARP_EDGE) {
+        return new Size(edge, edge);
+      }
+      // int(shortest_edge / crop_pct), a double division truncated, as in Python
+      return shortestEdgeSize(input, (int) (edge / config.cropPct()));
+    }
+    if (spec instanceof ResizeSpec.Exact exact) {
+      return new Size(exact.height(), exact.width());
+    }
+    if (spec instanceof ResizeSpec.ShortestEdge shortest) {
+      return shortestEdgeSize(input, shortest.shortestEdge());
+    }
+    ResizeSpec.ShortestAndLongestEdge bounded = (ResizeSpec.ShortestAndLongestEdge) spec;
+    return sizeWithAspectRatio(input, bounded.shortestEdge(), bounded.longestEdge());
+  }
+
+  /** transformers' get_resize_output_image_size(size=int, default_to_square=False, max_size=None). */
+  static Size shortestEdgeSize(Size input, int requestedShort) {
+    boolean portrait = input.width() <= input.height();
+    int shortSide = portrait ? input.width() : input.height();
+    int longSide = portrait ? input.height() : input.width();
+    int newLong = (int) ((double) ((long) requestedShort * longSide) / shortSide);
+    return portrait ? new Size(newLong, requestedShort) : new Size(requestedShort, newLong);
+  }
+
+  /** transformers' get_size_with_aspect_ratio(image_size, size, max_size). */
+  static Size sizeWithAspectRatio(Size input, int size, int maxSize) {
+    int height = input.height();
+    int width = input.width();
+    Double rawSize = null;
+    double minOriginal = Math.min(height, width);
+    double maxOriginal = Math.max(height, width);
+    if (maxOriginal / minOriginal * size > maxSize) {
+      rawSize = maxSize * minOriginal / maxOriginal;
+      size = (int) Math.rint(rawSize); // Python's round() rounds half to even
+    }
+    if ((height <= width && height == size) || (width <= height && width == size)) {
+      return new Size(height, width);
+    }
+    if (width < height) {
+      int newHeight = rawSize != null
+          ? (int) (rawSize * height / width)
+          : (int) ((double) ((long) size * height) / width);
+      return new Size(newHeight, size);
+    }
+    int newWidth = rawSize != null
+        ? (int) (rawSize * width / height)
+        : (int) ((double) ((long) size * width) / height);
+    return new Size(size, newWidth);
+  }
+
+  /**
+   * transformers' center_crop: top-left at floor((in - crop) / 2); where the crop reaches outside
+   * the image (crop larger than image) the pixels are 0, as HF zero-pads before cropping.
+   */
+  static RgbImage centerCrop(RgbImage image, int cropHeight, int cropWidth) {
+    if (cropHeight == image.height() && cropWidth == image.width()) {
+      return image;
+    }
+    int top = Math.floorDiv(image.height() - cropHeight, 2);
+    int left = Math.floorDiv(image.width() - cropWidth, 2);
+    byte[] in = image.rgb();
+    byte[] out = new byte[cropHeight * cropWidth * 3];
+    for (int y = 0; y < cropHeight; y++) {
+      int sy = top + y;
+      if (sy < 0 || sy >= image.height()) {
+        continue;
+      }
+      for (int x = 0; x < cropWidth; x++) {
+        int sx = left + x;
+        if (sx >= 0 && sx < image.width()) {
+          System.arraycopy(in, (sy * image.width() + sx) * 3, out, (y * cropWidth + x) * 3, 3);
+        }
+      }
+    }
+    return new RgbImage(cropWidth, cropHeight, out);
+  }
+
+  private float[] toFloats(RgbImage image) {
+    byte[] in = image.rgb();
+    float[] out = new float[in.length];
+    for (int i = 0; i < in.length; i++) {
+      out[i] = valueTable[i % 3][in[i] & 0xFF];
+    }
+    return out;
+  }
+
+  private static float[][] buildValueTable(PreprocessorConfig config) {
+    double[] mean = config.imageMean();
+    double[] std = config.imageStd();
+    float[][] table = new float[3][256];
+    for (int c = 0; c < 3; c++) {
+      float mean32 = (float) mean[c];
+      float std32 = (float) std[c];
+      for (int v = 0; v < 256; v++) {
+        float x = config.doRescale() ? (float) (v * config.rescaleFactor()) : v;
+        table[c][v] = config.doNormalize() ? (x - mean32) / std32 : x;
+      }
+    }
+    return table;
+  }
+}

@@ -1,0 +1,94 @@
+package io.vicinity.udfs.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+
+/**
+ * Turns a decoded {@link BufferedImage} into RGB bytes the way Pillow's {@code Image.convert("RGB")}
+ * does. We read raster samples, never {@code BufferedImage.getRGB}: that applies colour-space
+ * conversion (linear grey to sRGB brightens grey images) which Pillow does not do.
+ *
+ * <ul>
+ *   <li>alpha is dropped, not composited;
+ *   <li>grey is replicated into R, G and B;
+ *   <li>palette images are looked up in the palette (transparency ignored); ImageIO presents
+ *       1/2/4-bit grey PNGs as a grey-ramp palette, which gives Pillow's 0/255, x*85, x*17;
+ *   <li>16-bit samples keep their high byte (Pillow unpacks RGB;16B, LA;16B, RGBA;16B that way),
+ *       except 16-bit grey PNGs (colour type 0): Pillow opens them as mode I;16 and its I;16 to RGB
+ *       conversion saturates, so values of 256 and above become 255 (not v >> 8);
+ *   <li>other sample widths (e.g. 5-bit BMP channels) are scaled v * 255 / max (not checked
+ *       against Pillow).
+ * </ul>
+ */
+final class PillowRgbConversion {
+
+  private PillowRgbConversion() {}
+
+  /**
+   * @param saturatingGray16 the source is 16-bit grey that Pillow opens as mode I;16 (see
+   *     ImageDecoder); its samples are clipped to 255 instead of shifted
+   */
+  static RgbImage toRgb(BufferedImage image, boolean saturatingGray16) {
+    int width = image.getWidth();
+    int height = image.getHeight();
+    Raster raster = image.getRaster();
+    ColorModel colorModel = image.getColorModel();
+    byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
+    if (colorModel instanceof IndexColorModel palette) {
+      fromPalette(raster, palette, rgb);
+    } else {
+      fromComponents(raster, colorModel, saturatingGray16, rgb);
+    }
+    return new RgbImage(width, height, rgb);
+  }
+
+  private static void fromPalette(Raster raster, IndexColorModel palette, byte[] rgb) {
+    int width = raster.getWidth();
+    int height = raster.getHeight();
+    int[] indices = new int[width];
+    int o = 0;
+    for (int y = 0; y < height; y++) {
+      raster.getSamples(raster.getMinX(), raster.getMinY() + y, width, 1, 0, indices);
+      for (int x = 0; x < width; x++) {
+        int index = indices[x];
+        rgb[o++] = (byte) palette.getRed(index);
+        rgb[o++] = (byte) palette.getGreen(index);
+        rgb[o++] = (byte) palette.getBlue(index);
+      }
+    }
+  }
+
+  private static void fromComponents(Raster raster, ColorModel colorModel, boolean saturatingGray16, byte[] rgb) {
+    int colorBands = colorModel.getNumColorComponents();
+    if (colorBands != 1 && colorBands != 3) {
+      throw new IllegalArgumentException("unsupported colour model with " + colorBands + " colour components");
+    }
+    int bits = colorModel.getComponentSize(0);
+    int width = raster.getWidth();
+    int height = raster.getHeight();
+    int[] row = new int[width];
+    for (int band = 0; band < 3; band++) {
+      int sourceBand = colorBands == 1 ? 0 : band;
+      for (int y = 0; y < height; y++) {
+        raster.getSamples(raster.getMinX(), raster.getMinY() + y, width, 1, sourceBand, row);
+        int o = y * width * 3 + band;
+        for (int x = 0; x < width; x++, o += 3) {
+          rgb[o] = (byte) to8Bit(row[x], bits, saturatingGray16);
+        }
+      }
+    }
+  }
+
+  private static int to8Bit(int sample, int bits, boolean saturatingGray16) {
+    if (bits == 8) {
+      return sample;
+    }
+    if (bits == 16) {
+      return saturatingGray16 ? Math.min(sample, 255) : sample >>> 8;
+    }
+    int max = (1 << bits) - 1;
+    return sample * 255 / max;
+  }
+}
