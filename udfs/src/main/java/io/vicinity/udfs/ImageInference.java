@@ -1,41 +1,131 @@
 package io.vicinity.udfs;
 
+import ai.djl.modality.Classifications;
+import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.BackendChoice;
+import io.vicinity.kernels.BackendOptions;
+import io.vicinity.kernels.Backends;
+import io.vicinity.udfs.dinat.DinatModel;
+import io.vicinity.udfs.hf.HfModelDir;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The plain-Java entry point: load a Hugging Face model directory once, then turn encoded images into
  * {@link ImageResult}s. A bad image never throws: it yields a result with {@code error} set. A bad model
- * directory throws {@link ModelLoadException} from {@link #open}. Thread-safe.
+ * directory throws {@link ModelLoadException} from {@link #open}. Thread-safe: decoding and preprocessing
+ * run on the calling threads, forward passes one at a time (the backend parallelises inside); see
+ * {@link ImagePipeline}.
  */
 public final class ImageInference implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ImageInference.class);
 
-  private ImageInference() {}
+  private final String modelName;
+  private final InferenceOptions options;
+  private final ImagePipeline pipeline;
+  private final Backend backend;
+  private final DinatModel model;
 
+  private ImageInference(String modelName, InferenceOptions options, ImagePipeline pipeline, Backend backend,
+      DinatModel model) {
+    this.modelName = modelName;
+    this.options = options;
+    this.pipeline = pipeline;
+    this.backend = backend;
+    this.model = model;
+  }
+
+  /** Loads the model directory onto the chosen backend; fails fast on anything missing or mismatched. */
   public static ImageInference open(Path modelDir, InferenceOptions options) {
-    throw new UnsupportedOperationException("being written: ImageInference.open");
+    try (HfModelDir dir = HfModelDir.open(modelDir)) {
+      ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir));
+      Backend backend = Backends.create(BackendChoice.parse(options.backend()), BackendOptions.DEFAULTS);
+      try {
+        DinatModel model = DinatModel.load(dir, backend);
+        LOG.info("loaded {} ({}) on {}", dir.name(), dir.architecture(), backend.describe());
+        return new ImageInference(dir.name(), options, pipeline, backend, model);
+      } catch (RuntimeException e) {
+        backend.close();
+        throw e;
+      }
+    }
   }
 
   /** The model's name for output rows (the directory's name). */
   public String modelName() {
-    throw new UnsupportedOperationException("being written");
+    return modelName;
   }
 
   /** True when the checkpoint has a classifier (top_k and logits are produced). */
   public boolean hasClassifier() {
-    throw new UnsupportedOperationException("being written");
+    return model.hasClassifier();
   }
 
   /** One line for logs: backend, device, dtype. */
   public String backendDescription() {
-    throw new UnsupportedOperationException("being written");
+    return backend.describe();
+  }
+
+  /** Time spent so far in each stage, summed over calling threads. */
+  public StageTimings timings() {
+    return pipeline.timings();
   }
 
   /** Processes a list of images; the result list has the same order and size as the input. */
   public List<ImageResult> run(List<ImageInput> inputs) {
-    throw new UnsupportedOperationException("being written");
+    return pipeline.run(inputs, options.batchSize(), new ImagePipeline.Task<DinatModel.Output, ImageResult>() {
+      @Override
+      public DinatModel.Output forward(float[] pixels, int batch, int height, int width) {
+        return model.forward(pixels, batch, height, width);
+      }
+
+      @Override
+      public ImageResult result(ImagePipeline.Prepared p, DinatModel.Output out, int i) {
+        float[] logits = out.logits() == null ? null : out.logits()[i];
+        return new ImageResult(p.path(), p.width(), p.height(), out.pooled()[i], topK(logits),
+            options.emitLogits() ? logits : null, null);
+      }
+
+      @Override
+      public ImageResult failed(String path, Integer width, Integer height, String error) {
+        return ImageResult.failed(path, width, height, error);
+      }
+    });
+  }
+
+  /** Softmax probabilities of the k best classes, through DJL's Classifications. */
+  private List<ScoredLabel> topK(float[] logits) {
+    if (logits == null || options.topK() == 0) {
+      return List.of();
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : logits) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    List<Double> probs = new ArrayList<>(logits.length);
+    for (float v : logits) {
+      double e = Math.exp(v - max);
+      probs.add(e);
+      sum += e;
+    }
+    for (int i = 0; i < probs.size(); i++) {
+      probs.set(i, probs.get(i) / sum);
+    }
+    Classifications c = new Classifications(model.labels(), probs);
+    List<ScoredLabel> out = new ArrayList<>();
+    for (Classifications.Classification item : c.topK(Math.min(options.topK(), logits.length))) {
+      out.add(new ScoredLabel(item.getClassName(), (float) item.getProbability()));
+    }
+    return out;
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    model.close();
+    backend.close();
+  }
 }

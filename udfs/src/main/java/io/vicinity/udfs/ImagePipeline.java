@@ -1,0 +1,153 @@
+package io.vicinity.udfs;
+
+import io.vicinity.udfs.StageTimings.Stage;
+import io.vicinity.udfs.hf.HfModelDir;
+import io.vicinity.udfs.image.ImageDecodeException;
+import io.vicinity.udfs.image.ImageDecoder;
+import io.vicinity.udfs.image.ImagePreprocessor;
+import io.vicinity.udfs.image.PreprocessorConfig;
+import io.vicinity.udfs.image.RgbImage;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model-independent half of image inference: decode -> preprocess -> group images of equal
+ * preprocessed size -> batches -> one forward pass at a time -> per-image results, each stage timed. A bad
+ * image never throws: decoding, inference and post-processing failures become error results through
+ * {@link Task#failed}. A batch whose forward pass fails is retried one image at a time, so one bad batch
+ * (e.g. out of device memory) does not fail its images. Thread-safe; forward passes are serialised (the
+ * backend parallelises inside).
+ */
+public final class ImagePipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(ImagePipeline.class);
+
+  private final ImagePreprocessor preprocessor;
+  private final ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
+  private final ReentrantLock forwardLock = new ReentrantLock();
+  private final StageTimings timings = new StageTimings();
+
+  public ImagePipeline(ImagePreprocessor preprocessor) {
+    this.preprocessor = preprocessor;
+  }
+
+  /** The preprocessing a model directory asks for; a {@link ModelLoadException} when it is missing or bad. */
+  public static ImagePreprocessor preprocessorOf(HfModelDir dir) {
+    if (dir.preprocessorConfig() == null) {
+      throw new ModelLoadException(dir.dir() + ": missing preprocessor_config.json (needed to resize and "
+          + "normalise images as the checkpoint expects)");
+    }
+    try {
+      return new ImagePreprocessor(PreprocessorConfig.fromJson(dir.preprocessorConfig()));
+    } catch (IllegalArgumentException e) {
+      throw new ModelLoadException(dir.dir() + ": preprocessor_config.json: " + e.getMessage(), e);
+    }
+  }
+
+  /** A decoded, preprocessed image: its original size and its [size.height, size.width, 3] pixels. */
+  public record Prepared(int index, String path, int width, int height, ImagePreprocessor.Size size,
+      float[] pixels) {}
+
+  /** What one kind of inference does with the batches. */
+  public interface Task<O, R> {
+    /** One forward pass over {@code batch} stacked images, channels-last [batch, height, width, 3]. */
+    O forward(float[] pixels, int batch, int height, int width);
+
+    /** The result for {@code image}, the {@code indexInBatch}-th image of a batch whose pass gave {@code out}. */
+    R result(Prepared image, O out, int indexInBatch);
+
+    /** The result for an image that failed; width and height are null when it could not be decoded. */
+    R failed(String path, Integer width, Integer height, String error);
+  }
+
+  /** Time spent so far in each stage, summed over calling threads. */
+  public StageTimings timings() {
+    return timings;
+  }
+
+  /** Processes a list of images; the result list has the same order and size as the input. */
+  public <O, R> List<R> run(List<ImageInput> inputs, int batchSize, Task<O, R> task) {
+    List<R> results = new ArrayList<>(Collections.nCopies(inputs.size(), null));
+    // Images of equal preprocessed size can share a forward pass.
+    Map<ImagePreprocessor.Size, List<Prepared>> bySize = new LinkedHashMap<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      ImageInput in = inputs.get(i);
+      try {
+        Prepared p = prepare(i, in);
+        bySize.computeIfAbsent(p.size(), s -> new ArrayList<>()).add(p);
+      } catch (ImageDecodeException e) {
+        results.set(i, task.failed(in.path(), null, null, e.getMessage()));
+      } catch (RuntimeException e) {
+        results.set(i, task.failed(in.path(), null, null, in.path() + ": cannot decode image: " + e));
+      }
+    }
+    for (List<Prepared> group : bySize.values()) {
+      for (int start = 0; start < group.size(); start += batchSize) {
+        inferBatch(group.subList(start, Math.min(group.size(), start + batchSize)), task, results);
+      }
+    }
+    return results;
+  }
+
+  private Prepared prepare(int index, ImageInput in) {
+    long t0 = System.nanoTime();
+    RgbImage image = decoder.read(in.path(), in.bytes());
+    long t1 = System.nanoTime();
+    timings.add(Stage.DECODE, t1 - t0);
+    float[] pixels = preprocessor.preprocess(image);
+    ImagePreprocessor.Size size = preprocessor.outputSize(image.height(), image.width());
+    timings.add(Stage.PREPROCESS, System.nanoTime() - t1);
+    return new Prepared(index, in.path(), image.width(), image.height(), size, pixels);
+  }
+
+  private <O, R> void inferBatch(List<Prepared> batch, Task<O, R> task, List<R> results) {
+    ImagePreprocessor.Size size = batch.get(0).size();
+    int per = batch.get(0).pixels().length;
+    float[] stacked = new float[per * batch.size()];
+    for (int i = 0; i < batch.size(); i++) {
+      System.arraycopy(batch.get(i).pixels(), 0, stacked, i * per, per);
+    }
+    O out;
+    try {
+      out = forwardExclusive(task, stacked, batch.size(), size);
+    } catch (RuntimeException e) {
+      if (batch.size() > 1) {
+        LOG.warn("forward pass of a batch of {} failed ({}); retrying one image at a time", batch.size(), e.toString());
+        for (Prepared p : batch) {
+          inferBatch(List.of(p), task, results);
+        }
+        return;
+      }
+      Prepared p = batch.get(0);
+      results.set(p.index(), task.failed(p.path(), p.width(), p.height(), p.path() + ": inference failed: " + e));
+      return;
+    }
+    long t1 = System.nanoTime();
+    for (int i = 0; i < batch.size(); i++) {
+      Prepared p = batch.get(i);
+      try {
+        results.set(p.index(), task.result(p, out, i));
+      } catch (RuntimeException e) {
+        results.set(p.index(),
+            task.failed(p.path(), p.width(), p.height(), p.path() + ": postprocessing failed: " + e));
+      }
+    }
+    timings.add(Stage.POSTPROCESS, System.nanoTime() - t1);
+  }
+
+  private <O> O forwardExclusive(Task<O, ?> task, float[] pixels, int batch, ImagePreprocessor.Size size) {
+    long t0 = System.nanoTime();
+    forwardLock.lock();
+    try {
+      return task.forward(pixels, batch, size.height(), size.width());
+    } finally {
+      forwardLock.unlock();
+      timings.add(Stage.INFERENCE, System.nanoTime() - t0);
+    }
+  }
+}
