@@ -78,10 +78,19 @@ public final class CudaBackend implements Backend {
     try {
       return CudaProbe.probe(ordinal);
     } catch (LinkageError e) {
-      return new CudaAvailability(CudaStatus.NO_JCUDA, "JCuda could not be loaded: " + e);
+      return new CudaAvailability(CudaStatus.NO_JCUDA, linkFailureReason(e));
     } catch (RuntimeException e) {
       return new CudaAvailability(CudaStatus.NO_DRIVER, "CUDA driver check failed: " + e.getMessage());
     }
+  }
+
+  /** JCuda's link errors run to a page of nested traces; the log needs the one line that says why. */
+  static String linkFailureReason(LinkageError e) {
+    String msg = String.valueOf(e.getMessage());
+    if (msg.contains("libcuda.so")) {
+      return "no NVIDIA driver on this machine (libcuda.so.1 not found)";
+    }
+    return "JCuda could not be loaded: " + msg.lines().findFirst().orElse(e.toString());
   }
 
   /** A backend on device {@code ordinal} computing in {@code computeType}, or the reason it cannot run. */
@@ -597,6 +606,21 @@ public final class CudaBackend implements Backend {
     } finally {
       pool.release(in); // stream order keeps the block alive for the kernel
     }
+  }
+
+  // ---- profiling (benchmarks) ----------------------------------------------------------------------
+
+  /** Records the device time of every kernel launched from now on; see {@link #stopKernelProfile}. */
+  public synchronized void startKernelProfile() {
+    enter();
+    launcher.startProfile();
+  }
+
+  /** Device milliseconds and launch count per "kernel | shapes" since {@link #startKernelProfile}. */
+  public synchronized java.util.Map<String, double[]> stopKernelProfile() {
+    enter();
+    sync("profile");
+    return launcher.stopProfile();
   }
 
   // ---- lifetime ---------------------------------------------------------------------------------
