@@ -10,6 +10,7 @@ import io.vicinity.udfs.DinatParity;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.testing.Compare;
 import io.vicinity.udfs.testing.Fixtures;
+import io.vicinity.udfs.testing.Layouts;
 import io.vicinity.udfs.testing.Npy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,21 +40,6 @@ class DinatParityTest {
     cpu.close();
   }
 
-  /** NCHW (HF) -> NHWC (ours). */
-  static float[] toChannelsLast(float[] nchw, int n, int c, int h, int w) {
-    float[] out = new float[nchw.length];
-    for (int b = 0; b < n; b++) {
-      for (int ch = 0; ch < c; ch++) {
-        for (int y = 0; y < h; y++) {
-          for (int x = 0; x < w; x++) {
-            out[((b * h + y) * w + x) * c + ch] = nchw[((b * c + ch) * h + y) * w + x];
-          }
-        }
-      }
-    }
-    return out;
-  }
-
   @ParameterizedTest
   @ValueSource(strings = {"k7_classifier_safetensors", "k3_layerscale_sharded", "k5_model_bin"})
   void matchesHuggingFaceInFloat64(String name) throws Exception {
@@ -62,7 +48,7 @@ class DinatParityTest {
     int n = pv.shape()[0];
     int h = pv.shape()[2];
     int w = pv.shape()[3];
-    float[] pixels = toChannelsLast(pv.floats(), n, 3, h, w);
+    float[] pixels = Layouts.toChannelsLast(pv.floats(), n, 3, h, w);
 
     try (HfModelDir model = HfModelDir.open(dir.resolve("model"));
         DinatModel dinat = DinatModel.load(model, cpu)) {

@@ -1,0 +1,132 @@
+package io.vicinity.udfs.segment;
+
+import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.BackendChoice;
+import io.vicinity.kernels.BackendOptions;
+import io.vicinity.kernels.Backends;
+import io.vicinity.udfs.ImageInput;
+import io.vicinity.udfs.ImagePipeline;
+import io.vicinity.udfs.ModelLoadException;
+import io.vicinity.udfs.StageTimings;
+import io.vicinity.udfs.hf.HfModelDir;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plain-Java segmentation entry point: load an UperNet + DiNAT model directory once, then turn encoded
+ * images into {@link SegmentationResult}s whose masks have each image's own size, computed as Hugging
+ * Face's {@code post_process_semantic_segmentation(outputs, target_sizes=[original size])}. A bad image never
+ * throws: it yields a result with {@code error} set. A bad model directory throws
+ * {@link ModelLoadException} from {@link #open}. Thread-safe (see {@link ImagePipeline}).
+ */
+public final class SegmentationInference implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentationInference.class);
+
+  private final String modelName;
+  private final SegmentationOptions options;
+  private final ImagePipeline pipeline;
+  private final Backend backend;
+  private final UperNetSegmenter model;
+
+  private SegmentationInference(String modelName, SegmentationOptions options, ImagePipeline pipeline,
+      Backend backend, UperNetSegmenter model) {
+    this.modelName = modelName;
+    this.options = options;
+    this.pipeline = pipeline;
+    this.backend = backend;
+    this.model = model;
+  }
+
+  /** Loads the model directory onto the chosen backend; fails fast on anything missing or mismatched. */
+  public static SegmentationInference open(Path modelDir, SegmentationOptions options) {
+    try (HfModelDir dir = HfModelDir.open(modelDir)) {
+      ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir));
+      Backend backend = Backends.create(BackendChoice.parse(options.backend()), BackendOptions.DEFAULTS);
+      try {
+        UperNetSegmenter model = UperNetSegmenter.load(dir, backend);
+        MaskPng.bitDepth(model.labels().size()); // more classes than a 16-bit mask holds: fail at load
+        LOG.info("loaded {} ({}, {} classes) on {}", dir.name(), dir.architecture(), model.labels().size(),
+            backend.describe());
+        return new SegmentationInference(dir.name(), options, pipeline, backend, model);
+      } catch (IllegalArgumentException e) {
+        backend.close();
+        throw new ModelLoadException(modelDir + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        backend.close();
+        throw e;
+      }
+    }
+  }
+
+  /** The model's name for output rows (the directory's name). */
+  public String modelName() {
+    return modelName;
+  }
+
+  /** Class names by index: what the mask's sample values mean. */
+  public List<String> labels() {
+    return model.labels();
+  }
+
+  /** One line for logs: backend, device, dtype. */
+  public String backendDescription() {
+    return backend.describe();
+  }
+
+  /** Time spent so far in each stage, summed over calling threads. */
+  public StageTimings timings() {
+    return pipeline.timings();
+  }
+
+  /** Segments a list of images; the result list has the same order and size as the input. */
+  public List<SegmentationResult> run(List<ImageInput> inputs) {
+    return pipeline.run(inputs, options.batchSize(), new ImagePipeline.Task<SegmentationLogits, SegmentationResult>() {
+      @Override
+      public SegmentationLogits forward(float[] pixels, int batch, int height, int width) {
+        return model.forward(pixels, batch, height, width);
+      }
+
+      @Override
+      public SegmentationResult result(ImagePipeline.Prepared image, SegmentationLogits logits, int i) {
+        return segment(image, logits, i);
+      }
+
+      @Override
+      public SegmentationResult failed(String path, Integer width, Integer height, String error) {
+        return SegmentationResult.failed(path, width, height, error);
+      }
+    });
+  }
+
+  private SegmentationResult segment(ImagePipeline.Prepared image, SegmentationLogits logits, int i) {
+    int classes = logits.classes();
+    LabelMap map = SemanticPostprocessor.labelMap(logits.atInputSize(i), logits.inputHeight(),
+        logits.inputWidth(), classes, image.height(), image.width(), options.maskScores());
+    return new SegmentationResult(image.path(), image.width(), image.height(), MaskPng.encodeLabels(map, classes),
+        classAreas(map, model.labels()), options.maskScores() ? MaskPng.encodeScores(map) : null, null);
+  }
+
+  /** Label name -> fraction of pixels, for the labels present, in class order. */
+  static Map<String, Float> classAreas(LabelMap map, List<String> labels) {
+    long[] counts = map.counts(labels.size());
+    double pixels = map.labels().length;
+    Map<String, Float> areas = new LinkedHashMap<>();
+    for (int c = 0; c < counts.length; c++) {
+      if (counts[c] > 0) {
+        areas.merge(labels.get(c), (float) (counts[c] / pixels), Float::sum); // id2label may repeat a name
+      }
+    }
+    return Collections.unmodifiableMap(areas);
+  }
+
+  @Override
+  public void close() {
+    model.close();
+    backend.close();
+  }
+}

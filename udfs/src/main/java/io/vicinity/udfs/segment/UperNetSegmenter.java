@@ -1,0 +1,173 @@
+package io.vicinity.udfs.segment;
+
+import io.vicinity.kernels.Arena;
+import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.Tensor;
+import io.vicinity.udfs.ModelLoadException;
+import io.vicinity.udfs.dinat.DinatBackbone;
+import io.vicinity.udfs.hf.ConfigReader;
+import io.vicinity.udfs.hf.HfModelDir;
+import io.vicinity.udfs.nn.WeightLoader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hugging Face's {@code UperNetForSemanticSegmentation} on a {@link DinatBackbone}: backbone feature maps ->
+ * {@link UperNetHead} -> class scores at the finest feature map's resolution. The final upsampling to the
+ * input size (HF's logits) and on to the image's own size happen on the host ({@link SegmentationLogits},
+ * {@link SemanticPostprocessor}). The auxiliary FCN head is training-only: its tensors are accepted and
+ * ignored. Weights live on the backend in an arena owned by this object.
+ */
+public final class UperNetSegmenter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(UperNetSegmenter.class);
+
+  public static final String ARCHITECTURE = "UperNetForSemanticSegmentation";
+  private static final String MODEL_TYPE = "upernet";
+  private static final int[] DEFAULT_POOL_SCALES = {1, 2, 3, 6};
+  private static final int DEFAULT_HIDDEN_SIZE = 512;
+
+  private final Backend backend;
+  private final Arena weights;
+  private final DinatBackbone backbone;
+  private final UperNetHead head;
+  private final List<String> labels;
+  private final int numChannels;
+  /** Test hook: sees each backbone feature map, named by its stage ("stage1", ...). */
+  BiConsumer<String, Tensor> probe;
+
+  private UperNetSegmenter(Backend backend, Arena weights, DinatBackbone backbone, UperNetHead head,
+      List<String> labels) {
+    this.backend = backend;
+    this.weights = weights;
+    this.backbone = backbone;
+    this.head = head;
+    this.labels = labels;
+    this.numChannels = backbone.config().numChannels();
+  }
+
+  /**
+   * Loads an UperNet checkpoint with a DiNAT backbone onto {@code backend}. Fails with
+   * {@link ModelLoadException} naming the directory and the problem (wrong architecture or backbone, bad
+   * config value, missing or misshapen tensor).
+   */
+  public static UperNetSegmenter load(HfModelDir dir, Backend backend) {
+    String arch = dir.architecture();
+    if (!MODEL_TYPE.equals(dir.modelType()) || !(ARCHITECTURE.equals(arch) || MODEL_TYPE.equals(arch))) {
+      throw new ModelLoadException(dir.dir() + ": unsupported architecture '" + arch + "' (model_type '"
+          + dir.modelType() + "'); segmentation supports " + ARCHITECTURE + " with a DinatBackbone");
+    }
+    ConfigReader config = dir.configReader();
+    String source = dir.dir() + ": config.json";
+    ConfigReader backboneConfig = config.child("backbone_config");
+    if (backboneConfig == null) {
+      throw new ModelLoadException(source + " has no backbone_config (a timm or named backbone, '"
+          + config.getString("backbone", null) + "', is not supported; only an embedded DinatBackbone)");
+    }
+    var state = dir.weights();
+    Arena arena = backend.openArena("weights:" + dir.name());
+    try {
+      WeightLoader root = new WeightLoader(state, backend);
+      DinatBackbone backbone =
+          DinatBackbone.load(backboneConfig, source + " > backbone_config", root.at("backbone."));
+      int numLabels = root.raw("decode_head.classifier.weight").shape()[0];
+      List<String> labels = labels(dir, numLabels);
+      UperNetHead head = new UperNetHead(root.at("decode_head."), backbone.channels(),
+          config.getInt("hidden_size", DEFAULT_HIDDEN_SIZE), poolScales(config, source), numLabels);
+      markAuxiliaryHeadUsed(state);
+      UperNetSegmenter model = new UperNetSegmenter(backend, arena, backbone, head, labels);
+      arena.seal();
+      Set<String> unused = state.unusedNames();
+      if (!unused.isEmpty()) {
+        LOG.warn("{}: {} tensors in the checkpoint are not used by {}: {}", dir.dir(), unused.size(), arch,
+            unused.size() > 8 ? List.copyOf(unused).subList(0, 8) + "..." : unused);
+      }
+      return model;
+    } catch (RuntimeException e) {
+      arena.close(); // roll back what was uploaded before the failure
+      throw e instanceof ModelLoadException ? e : new ModelLoadException(dir.dir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int[] poolScales(ConfigReader config, String source) {
+    int[] scales = config.getIntArray("pool_scales", DEFAULT_POOL_SCALES);
+    for (int s : scales) {
+      if (s < 1) {
+        throw new ModelLoadException(source + " pool_scales must be positive: " + java.util.Arrays.toString(scales));
+      }
+    }
+    return scales;
+  }
+
+  /** id2label's names; HF's default names ("LABEL_<i>") when the config has none. */
+  private static List<String> labels(HfModelDir dir, int numLabels) {
+    List<String> names = dir.id2label();
+    if (names.isEmpty()) {
+      names = new ArrayList<>();
+      for (int i = 0; i < numLabels; i++) {
+        names.add("LABEL_" + i);
+      }
+      return List.copyOf(names);
+    }
+    if (names.size() != numLabels) {
+      throw new ModelLoadException(dir.dir() + ": config.json id2label has " + names.size()
+          + " labels but decode_head.classifier has " + numLabels + " outputs");
+    }
+    return names;
+  }
+
+  /** The auxiliary head only adds a training loss; its presence must not look like a loading mistake. */
+  private static void markAuxiliaryHeadUsed(io.vicinity.udfs.checkpoint.StateDict state) {
+    for (String name : state.names()) {
+      if (name.startsWith("auxiliary_head.")) {
+        state.markUsed(name);
+      }
+    }
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  /** Class names by index. */
+  public List<String> labels() {
+    return labels;
+  }
+
+  public DinatBackbone backbone() {
+    return backbone;
+  }
+
+  /**
+   * Runs the network on a batch of preprocessed images, channels-last [batch, height, width, channels],
+   * and copies the class scores (at the head's resolution) back to the host.
+   */
+  public SegmentationLogits forward(float[] pixels, int batch, int height, int width) {
+    try (Arena a = backend.openArena("upernet.upload")) {
+      return forward(backend.fromHost(pixels, batch, height, width, numChannels));
+    }
+  }
+
+  /** As {@link #forward(float[], int, int, int)} for pixels already on the backend; the caller keeps them. */
+  public SegmentationLogits forward(Tensor pixels) {
+    try (Arena a = backend.openArena("upernet.forward")) {
+      List<Tensor> features = backbone.features(backend, pixels);
+      if (probe != null) {
+        for (int i = 0; i < features.size(); i++) {
+          probe.accept(backbone.outFeatures().get(i), features.get(i));
+        }
+      }
+      Tensor logits = head.forward(backend, features);
+      return new SegmentationLogits(backend.toHost(logits), pixels.dim(0), logits.dim(1), logits.dim(2),
+          logits.dim(3), pixels.dim(1), pixels.dim(2));
+    }
+  }
+
+  @Override
+  public void close() {
+    weights.close();
+  }
+}
