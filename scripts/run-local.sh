@@ -20,7 +20,7 @@ MAIN_CLASS=io.vicinity.job.VicinityJob
 DEMO_MODEL_CLASS=io.vicinity.udfs.demo.DemoCheckpoint
 
 job_jar() {
-  ls "$JOB_TARGET"/vicinity-spark-job-*.jar 2>/dev/null | grep -v -- '-sources\|-tests' | head -n 1 || true
+  ls "$JOB_TARGET"/vicinity-spark-job-*.jar 2>/dev/null | grep -v -- '-sources\|-tests\|-job.jar' | head -n 1 || true
 }
 
 # True when the job jar is missing or any source or pom is newer than it.

@@ -17,6 +17,7 @@ public final class ConfigEntry<T> {
   private final String doc;
   private final T defaultValue;
   private final boolean required;
+  private final boolean internal;
   private final Function<String, T> parser;
   private final Predicate<T> check;
   private final String checkDescription;
@@ -27,6 +28,7 @@ public final class ConfigEntry<T> {
     this.doc = b.doc;
     this.defaultValue = b.defaultValue;
     this.required = b.required;
+    this.internal = b.internal;
     this.parser = b.parser;
     this.check = b.check;
     this.checkDescription = b.checkDescription;
@@ -52,6 +54,11 @@ public final class ConfigEntry<T> {
 
   public boolean required() {
     return required;
+  }
+
+  /** Test-only options: accepted on the command line, left out of the usage text. */
+  public boolean internal() {
+    return internal;
   }
 
   public Optional<T> defaultValue() {
@@ -83,6 +90,34 @@ public final class ConfigEntry<T> {
     return new Builder<>(key, valueName, Integer::parseInt, "an integer");
   }
 
+  public static Builder<Long> longInteger(String key, String valueName) {
+    return new Builder<>(key, valueName, Long::parseLong, "an integer");
+  }
+
+  public static Builder<Double> decimal(String key, String valueName) {
+    return new Builder<>(key, valueName, Double::parseDouble, "a number");
+  }
+
+  /** A size in bytes: a plain number, or with a k, m or g suffix (powers of 1024), e.g. {@code 256m}. */
+  public static Builder<Long> bytes(String key) {
+    return new Builder<>(key, "BYTES", ConfigEntry::parseBytes, "a size such as 4096, 64k, 256m or 2g");
+  }
+
+  static long parseBytes(String raw) {
+    String s = raw.trim().toLowerCase(Locale.ROOT);
+    int shift = switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
+      case 'k' -> 10;
+      case 'm' -> 20;
+      case 'g' -> 30;
+      default -> 0;
+    };
+    long number = Long.parseLong(shift == 0 ? s : s.substring(0, s.length() - 1));
+    if (number < 0 || number > (Long.MAX_VALUE >> shift)) {
+      throw new NumberFormatException(raw);
+    }
+    return number << shift;
+  }
+
   public static Builder<Boolean> flag(String key) {
     return new Builder<>(key, null, Boolean::parseBoolean, "no value").defaultValue(false);
   }
@@ -108,6 +143,7 @@ public final class ConfigEntry<T> {
     private String doc = "";
     private T defaultValue;
     private boolean required;
+    private boolean internal;
     private Predicate<T> check = v -> true;
     private String checkDescription;
 
@@ -130,6 +166,12 @@ public final class ConfigEntry<T> {
 
     public Builder<T> required() {
       this.required = true;
+      return this;
+    }
+
+    /** Marks a test-only option, hidden from the usage text. */
+    public Builder<T> internal() {
+      this.internal = true;
       return this;
     }
 

@@ -73,6 +73,24 @@ public final class JobConfig {
     return Boolean.TRUE.equals(values.get(JobOptions.HELP));
   }
 
+  /**
+   * Every option with its effective value as text (flags included), in declaration order: the
+   * configuration dump of the run summary. Values pass through {@link Redaction}.
+   */
+  public java.util.Map<String, String> effectiveValues() {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (ConfigEntry<?> entry : JobOptions.ALL) {
+      if (entry == JobOptions.HELP) {
+        continue;
+      }
+      Object value = get(entry);
+      String text = value == null ? null
+          : value instanceof Enum<?> e ? e.name().toLowerCase(Locale.ROOT) : value.toString();
+      out.put(entry.key(), Redaction.value(entry.key(), text));
+    }
+    return out;
+  }
+
   /** What the inference library needs to know, from the job's options. */
   public InferenceOptions inferenceOptions() {
     return new InferenceOptions(

@@ -1,5 +1,6 @@
 package io.vicinity.job;
 
+import io.vicinity.udfs.image.ImageDecoder;
 import java.util.List;
 import org.apache.spark.sql.SaveMode;
 
@@ -10,7 +11,10 @@ import org.apache.spark.sql.SaveMode;
 public final class JobOptions {
   private JobOptions() {}
 
-  /** What the job computes. Only image classification (embedding + top-k) exists today. */
+  /**
+   * What the job computes ({@link JobTask#of} maps each to its implementation). Only image classification
+   * (embedding + top-k) exists today.
+   */
   public enum Task {
     CLASSIFY
   }
@@ -24,7 +28,13 @@ public final class JobOptions {
 
   /** What to do when the output directory already exists. */
   public enum WriteMode {
+    /** Replace the output. */
     OVERWRITE(SaveMode.Overwrite),
+    /** Add a row for every input, even one that already has a row. */
+    APPEND(SaveMode.Append),
+    /** Add rows only for inputs whose path and modification time have no row yet. */
+    INCREMENTAL(SaveMode.Append),
+    /** Refuse to run when the output exists. */
     ERRORIFEXISTS(SaveMode.ErrorIfExists);
 
     private final SaveMode saveMode;
@@ -38,15 +48,45 @@ public final class JobOptions {
     }
   }
 
+  /** How --input is read. */
+  public enum InputKind {
+    /** A file named *.csv or *.parquet is a manifest; anything else is images. */
+    AUTO,
+    /** An image file or a directory of images. */
+    FILES,
+    /** A CSV file or Parquet data with a column of image paths. */
+    MANIFEST
+  }
+
   public static final ConfigEntry<String> INPUT =
       ConfigEntry.string("--input", "PATH")
-          .doc("Image file or directory, searched recursively (local path or Hadoop URI such as s3a://).")
+          .doc("Image file, directory (searched recursively) or manifest; a local path or a Hadoop URI "
+              + "such as s3a://bucket/prefix.")
           .required()
+          .build();
+
+  public static final ConfigEntry<InputKind> INPUT_KIND =
+      ConfigEntry.choice("--input-kind", InputKind.class)
+          .doc("files, manifest, or auto: a file named *.csv or *.parquet is a manifest (a Parquet "
+              + "directory needs --input-kind manifest).")
+          .defaultValue(InputKind.AUTO)
+          .build();
+
+  public static final ConfigEntry<String> GLOB =
+      ConfigEntry.string("--glob", "PATTERN")
+          .doc("Only files matching this glob: without '/' it matches file names at any depth ('*.png'); "
+              + "with '/' the path under --input ('2024-*/**.jpg'). Directory inputs only.")
+          .build();
+
+  public static final ConfigEntry<String> MANIFEST_COLUMN =
+      ConfigEntry.string("--manifest-column", "NAME")
+          .doc("The manifest's column of image paths (relative paths are under the manifest's directory).")
+          .defaultValue("path")
           .build();
 
   public static final ConfigEntry<String> OUTPUT =
       ConfigEntry.string("--output", "DIR")
-          .doc("Directory for the Parquet output and _vicinity_summary.json.")
+          .doc("Directory for the Parquet output and _vicinity_summary.json (local or s3a://).")
           .required()
           .build();
 
@@ -98,8 +138,72 @@ public final class JobOptions {
 
   public static final ConfigEntry<WriteMode> MODE =
       ConfigEntry.choice("--mode", WriteMode.class)
-          .doc("What to do if the output directory exists.")
+          .doc("If the output exists: overwrite it, append rows, add rows only for inputs whose path and "
+              + "modification time have none (incremental), or refuse (errorifexists).")
           .defaultValue(WriteMode.ERRORIFEXISTS)
+          .build();
+
+  public static final ConfigEntry<Double> MAX_ERROR_RATE =
+      ConfigEntry.decimal("--max-error-rate", "FRACTION")
+          .doc("Exit with status 5 when more than this fraction of the processed inputs are error rows "
+              + "(the output and summary are still written).")
+          .defaultValue(1.0)
+          .check(r -> r >= 0 && r <= 1, "a number from 0 to 1")
+          .build();
+
+  public static final ConfigEntry<Long> MAX_IMAGE_PIXELS =
+      ConfigEntry.longInteger("--max-image-pixels", "N")
+          .doc("Images whose header claims more pixels are error rows, refused before decoding "
+              + "(Pillow's decompression-bomb limit by default).")
+          .defaultValue(ImageDecoder.DEFAULT_MAX_PIXELS)
+          .check(n -> n >= 1 && n <= ImageDecoder.MAX_ARRAY_PIXELS,
+              "an integer from 1 to " + ImageDecoder.MAX_ARRAY_PIXELS)
+          .build();
+
+  public static final ConfigEntry<Long> MAX_FILE_BYTES =
+      ConfigEntry.bytes("--max-file-bytes")
+          .doc("Files larger than this are error rows, refused before reading.")
+          .defaultValue(256L << 20)
+          .check(n -> n >= 1 && n <= ReadImageBytes.MAX_ARRAY_BYTES, "a size from 1 byte to 2g")
+          .build();
+
+  public static final ConfigEntry<Long> BATCH_BYTES =
+      ConfigEntry.bytes("--batch-bytes")
+          .doc("Most preprocessed-pixel bytes in one forward pass; a batch ends at --batch-size images "
+              + "or this many bytes, whichever comes first.")
+          .defaultValue(256L << 20)
+          .check(n -> n >= 1, "a size of at least 1 byte")
+          .build();
+
+  public static final ConfigEntry<Long> QUEUE_BYTES =
+      ConfigEntry.bytes("--queue-bytes")
+          .doc("Most preprocessed-pixel bytes waiting for the device per executor and device, over all "
+              + "task threads (at least two batches); task threads wait when it is full.")
+          .defaultValue(512L << 20)
+          .check(n -> n >= 1, "a size of at least 1 byte")
+          .build();
+
+  public static final ConfigEntry<Integer> BATCH_LINGER_MS =
+      ConfigEntry.integer("--batch-linger-ms", "MS")
+          .doc("How long a forming batch waits for images from other task threads before it runs part-full.")
+          .defaultValue(20)
+          .check(n -> n >= 0 && n <= 60_000, "an integer from 0 to 60000")
+          .build();
+
+  public static final ConfigEntry<Integer> PROGRESS_INTERVAL =
+      ConfigEntry.integer("--progress-interval", "SECONDS")
+          .doc("Seconds between progress lines in the driver log (0: none).")
+          .defaultValue(10)
+          .check(n -> n >= 0, "an integer >= 0")
+          .build();
+
+  /** Test-only: widens the windows in which the integration tests inject faults (kill a worker, stop S3). */
+  public static final ConfigEntry<Integer> DEBUG_DELAY_PER_IMAGE_MS =
+      ConfigEntry.integer("--debug-delay-per-image-ms", "MS")
+          .doc("Test only: sleep this long before reading each image.")
+          .defaultValue(0)
+          .check(n -> n >= 0, "an integer >= 0")
+          .internal()
           .build();
 
   public static final ConfigEntry<Boolean> HELP =
@@ -107,17 +211,20 @@ public final class JobOptions {
 
   /** In the order the usage text lists them. */
   public static final List<ConfigEntry<?>> ALL =
-      List.of(INPUT, OUTPUT, MODEL, TASK, TOP_K, EMIT_LOGITS, BATCH_SIZE, BACKEND, PARTITIONS, MODE, HELP);
+      List.of(INPUT, OUTPUT, MODEL, TASK, TOP_K, EMIT_LOGITS, INPUT_KIND, GLOB, MANIFEST_COLUMN, MODE,
+          MAX_ERROR_RATE, BATCH_SIZE, BATCH_BYTES, QUEUE_BYTES, BATCH_LINGER_MS, BACKEND, PARTITIONS,
+          MAX_IMAGE_PIXELS, MAX_FILE_BYTES, PROGRESS_INTERVAL, DEBUG_DELAY_PER_IMAGE_MS, HELP);
 
   /** The usage text, generated from the declarations above. */
   public static String usage(String command) {
+    List<ConfigEntry<?>> shown = ALL.stream().filter(entry -> !entry.internal()).toList();
     StringBuilder text = new StringBuilder("Usage: ").append(command);
-    for (ConfigEntry<?> entry : ALL) {
+    for (ConfigEntry<?> entry : shown) {
       String option = entry.isFlag() ? entry.key() : entry.key() + " " + entry.valueName();
       text.append(entry.required() ? " " + option : " [" + option + "]");
     }
     text.append("\n\nOptions:\n");
-    for (ConfigEntry<?> entry : ALL) {
+    for (ConfigEntry<?> entry : shown) {
       String option = entry.isFlag() ? entry.key() : entry.key() + " " + entry.valueName();
       text.append(String.format("  %-34s %s", option, entry.doc()));
       if (entry.required()) {

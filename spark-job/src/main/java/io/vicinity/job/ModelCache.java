@@ -1,23 +1,45 @@
 package io.vicinity.job;
 
 import io.vicinity.udfs.ImageInference;
+import io.vicinity.udfs.ImagePipeline;
+import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.InferenceOptions;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loaded model per executor JVM, shared by all task threads (ImageInference is thread-safe).
- * Loading reads every weight and may upload them to the GPU, so it happens once per model directory and
- * options, not once per partition. Models are closed when the JVM exits.
+ * One loaded model per executor JVM and device, shared by all task threads and reused across tasks and
+ * stages (ImageInference is thread-safe), and one {@link BatchQueue} in front of it through which the
+ * task threads share full batches. Loading reads every weight and may upload them to the GPU, so it
+ * happens lazily, once per key; concurrent first callers wait for that one load. Closed when the JVM
+ * exits: queues first (so no batch is mid-flight), then models.
  */
 final class ModelCache {
   private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
 
-  private record Key(String modelDir, InferenceOptions options) {}
+  /**
+   * What makes two loaded models different.
+   *
+   * @param backend "cpu" or "cuda" (already decided, see {@link GpuAssignment})
+   * @param device CUDA ordinal (0 on the CPU)
+   */
+  record Key(String modelDir, InferenceOptions options, int device, long maxImagePixels) {
+    String backend() {
+      return options.backend();
+    }
+  }
+
+  /** Limits of the shared queue (see {@link BatchQueue}). */
+  record QueueLimits(long batchBytes, long queueBytes, int lingerMillis) {}
+
+  /** A model and the queue in front of it. */
+  record Shared(ImageInference model, BatchQueue<ImagePipeline.Prepared, ImageResult> queue) {}
 
   private static final ConcurrentHashMap<Key, ImageInference> MODELS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Key, Shared> SHARED = new ConcurrentHashMap<>();
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(ModelCache::closeAll, "vicinity-model-cache-close"));
@@ -25,17 +47,37 @@ final class ModelCache {
 
   private ModelCache() {}
 
-  /**
-   * The model for this directory and options, loaded on first use. computeIfAbsent makes concurrent
-   * first callers wait for one load instead of each loading a copy; a failed load is not cached.
-   */
+  /** The model for this directory and options on the default device, loaded on first use. */
   static ImageInference get(String modelDir, InferenceOptions options) {
-    return MODELS.computeIfAbsent(new Key(modelDir, options), ModelCache::load);
+    return get(new Key(modelDir, options, 0, io.vicinity.udfs.image.ImageDecoder.DEFAULT_MAX_PIXELS));
+  }
+
+  /**
+   * The model for {@code key}, loaded on first use. computeIfAbsent makes concurrent first callers wait
+   * for one load instead of each loading a copy; a failed load is not cached.
+   */
+  static ImageInference get(Key key) {
+    return MODELS.computeIfAbsent(key, ModelCache::load);
+  }
+
+  /** The model for {@code key} and its shared batch queue, both created on first use. */
+  static Shared shared(Key key, QueueLimits limits) {
+    return SHARED.computeIfAbsent(key, k -> {
+      ImageInference model = get(k);
+      int batch = k.options().batchSize();
+      // Room for two batches: one forming while the previous one runs on the device.
+      long capacity = Math.max(limits.queueBytes(), 2 * limits.batchBytes());
+      BatchQueue<ImagePipeline.Prepared, ImageResult> queue = new BatchQueue<>(
+          "vicinity-batches-" + k.backend() + k.device(), batch, limits.batchBytes(), 2 * batch,
+          capacity, limits.lingerMillis(), TimeUnit.MILLISECONDS, model::infer);
+      return new Shared(model, queue);
+    });
   }
 
   private static ImageInference load(Key key) {
     long start = System.nanoTime();
-    ImageInference model = ImageInference.open(Path.of(key.modelDir()), key.options());
+    ImageInference model = ImageInference.open(
+        Path.of(key.modelDir()), key.options(), key.device(), key.maxImagePixels());
     LOG.info("Loaded model {} from {} in {} ms on {}",
         model.modelName(), key.modelDir(), (System.nanoTime() - start) / 1_000_000,
         model.backendDescription());
@@ -43,6 +85,8 @@ final class ModelCache {
   }
 
   private static void closeAll() {
+    SHARED.values().forEach(s -> s.queue().close());
+    SHARED.clear();
     MODELS.values().forEach(ImageInference::close);
     MODELS.clear();
   }

@@ -2,6 +2,7 @@ package io.vicinity.job;
 
 import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.ScoredLabel;
+import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -11,10 +12,17 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The Parquet row for one input image, and the conversion from the library's {@link ImageResult}.
- * Numeric columns are null on error rows; {@code logits} exists only when asked for.
+ * The Parquet row for one input image (schema version {@value #VERSION}, documented in docs/cluster.md),
+ * and the conversion from the library's {@link ImageResult}. Task columns come first ({@link #classify});
+ * the provenance columns every task shares come last ({@link #withProvenance}). Numeric columns are null
+ * on error rows; {@code logits} exists only when asked for.
+ *
+ * <p>Versions: 1 = path .. error; 2 adds outcome, input_modified, model_name, model_hash, run_id and
+ * schema_version. Bump {@link #VERSION} on any change to a column's name, type or meaning.
  */
 public final class OutputSchema {
+  public static final int VERSION = 2;
+
   public static final String PATH = "path";
   public static final String WIDTH = "width";
   public static final String HEIGHT = "height";
@@ -22,6 +30,12 @@ public final class OutputSchema {
   public static final String TOP_K = "top_k";
   public static final String LOGITS = "logits";
   public static final String ERROR = "error";
+  public static final String OUTCOME = "outcome";
+  public static final String INPUT_MODIFIED = "input_modified";
+  public static final String MODEL_NAME = "model_name";
+  public static final String MODEL_HASH = "model_hash";
+  public static final String RUN_ID = "run_id";
+  public static final String SCHEMA_VERSION = "schema_version";
 
   /** One entry of {@code top_k}. */
   public static final StructType SCORED_LABEL =
@@ -31,7 +45,13 @@ public final class OutputSchema {
 
   private OutputSchema() {}
 
+  /** The classify task's full schema. */
   public static StructType of(boolean withLogits) {
+    return withProvenance(classify(withLogits));
+  }
+
+  /** The classify task's own columns: path, size, embedding, top-k, logits, error. */
+  static StructType classify(boolean withLogits) {
     List<StructField> fields = new ArrayList<>();
     fields.add(DataTypes.createStructField(PATH, DataTypes.StringType, false));
     fields.add(DataTypes.createStructField(WIDTH, DataTypes.IntegerType, true));
@@ -45,9 +65,24 @@ public final class OutputSchema {
     return DataTypes.createStructType(fields);
   }
 
-  /** The output row for one result; {@code path} is the input's path as given. */
-  public static Row toRow(String path, ImageResult result, boolean withLogits) {
-    List<Object> values = new ArrayList<>(7);
+  /** {@code taskColumns} followed by the columns every task writes. */
+  static StructType withProvenance(StructType taskColumns) {
+    return taskColumns
+        .add(OUTCOME, DataTypes.StringType, false)
+        .add(INPUT_MODIFIED, DataTypes.TimestampType, true)
+        .add(MODEL_NAME, DataTypes.StringType, false)
+        .add(MODEL_HASH, DataTypes.StringType, false)
+        .add(RUN_ID, DataTypes.StringType, false)
+        .add(SCHEMA_VERSION, DataTypes.IntegerType, false);
+  }
+
+  /** Who made a row: appended to every task's row. */
+  record Provenance(String modelName, String modelHash, String runId) implements java.io.Serializable {}
+
+  /** The classify row for one result; {@code path} is the input's path as given. */
+  static Row toRow(String path, ImageResult result, boolean withLogits, Outcome outcome, long modifiedMillis,
+      Provenance provenance) {
+    List<Object> values = new ArrayList<>(13);
     values.add(path);
     values.add(result.width());
     values.add(result.height());
@@ -57,7 +92,17 @@ public final class OutputSchema {
       values.add(result.logits());
     }
     values.add(result.error());
+    values.add(outcome.column());
+    values.add(modifiedMillis == InputListing.UNKNOWN_MODIFIED ? null : new Timestamp(modifiedMillis));
+    values.add(provenance.modelName());
+    values.add(provenance.modelHash());
+    values.add(provenance.runId());
+    values.add(VERSION);
     return RowFactory.create(values.toArray());
+  }
+
+  static long millis(Timestamp timestamp) {
+    return timestamp.getTime();
   }
 
   /** An array, not a java.util.List: Spark's Row encoder takes Scala Seqs and arrays only. */

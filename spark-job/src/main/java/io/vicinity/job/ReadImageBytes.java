@@ -16,30 +16,47 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Partition function: reads each listed file's bytes through Hadoop's FileSystem. A file that cannot be
- * read (vanished, permission, too large) becomes a row with {@code read_error} set instead of failing
- * the task. Lazy: one file's bytes at a time are read as the next stage pulls rows.
+ * read (vanished, permission, larger than --max-file-bytes) becomes a row with {@code read_error} set
+ * instead of failing the task; the size is checked before any byte is read. Lazy: one file's bytes at
+ * a time are read as the next stage pulls rows.
  */
 final class ReadImageBytes implements MapPartitionsFunction<Row, Row> {
 
-  /** The listing: the path as the user gave it and the URI to open. */
+  /** The listing: the path as the user gave it, the URI to open, the modification time (ms, or -1). */
   static final StructType LISTED =
       new StructType()
           .add("path", DataTypes.StringType, false)
-          .add("location", DataTypes.StringType, false);
+          .add("location", DataTypes.StringType, false)
+          .add("modified", DataTypes.LongType, false);
 
   /** The read files: bytes, or why there are none. */
   static final StructType ENCODED =
       new StructType()
           .add("path", DataTypes.StringType, false)
+          .add("modified", DataTypes.LongType, false)
           .add("bytes", DataTypes.BinaryType, true)
           .add("read_error", DataTypes.StringType, true);
 
+  static final int PATH_INDEX = 0;
+  static final int MODIFIED_INDEX = 1;
+  static final int BYTES_INDEX = 2;
+  static final int ERROR_INDEX = 3;
+
   /** Largest file a Java byte array can hold. */
-  private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+  static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+
+  private final long maxFileBytes;
+  private final int debugDelayMillis;
+
+  /** {@code debugDelayMillis}: --debug-delay-per-image-ms, a sleep before each read (fault-injection tests). */
+  ReadImageBytes(long maxFileBytes, int debugDelayMillis) {
+    this.maxFileBytes = Math.min(maxFileBytes, MAX_ARRAY_BYTES);
+    this.debugDelayMillis = debugDelayMillis;
+  }
 
   static List<Row> listedRows(InputListing listing) {
     return listing.images().stream()
-        .map(file -> RowFactory.create(file.path(), file.location()))
+        .map(file -> RowFactory.create(file.path(), file.location(), file.modifiedMillis()))
         .toList();
   }
 
@@ -55,24 +72,33 @@ final class ReadImageBytes implements MapPartitionsFunction<Row, Row> {
       @Override
       public Row next() {
         Row file = listed.next();
-        return read(file.getString(0), file.getString(1), hadoopConf);
+        if (debugDelayMillis > 0) {
+          try {
+            Thread.sleep(debugDelayMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted (task killed)", e);
+          }
+        }
+        return read(file.getString(0), file.getString(1), file.getLong(2), hadoopConf);
       }
     };
   }
 
-  static Row read(String path, String location, Configuration hadoopConf) {
+  Row read(String path, String location, long modified, Configuration hadoopConf) {
     try {
       Path file = new Path(location);
       FileSystem fs = file.getFileSystem(hadoopConf);
       long length = fs.getFileStatus(file).getLen();
-      if (length > MAX_FILE_BYTES) {
-        return RowFactory.create(path, null, path + ": file too large (" + length + " bytes)");
+      if (length > maxFileBytes) {
+        return RowFactory.create(path, modified, null,
+            path + ": file too large (" + length + " bytes, --max-file-bytes is " + maxFileBytes + ")");
       }
       try (InputStream in = fs.open(file)) {
-        return RowFactory.create(path, in.readAllBytes(), null);
+        return RowFactory.create(path, modified, in.readAllBytes(), null);
       }
     } catch (IOException | RuntimeException e) {
-      return RowFactory.create(path, null, path + ": cannot read file: " + e);
+      return RowFactory.create(path, modified, null, path + ": cannot read file: " + e);
     }
   }
 }

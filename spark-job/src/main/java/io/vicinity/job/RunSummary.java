@@ -13,27 +13,40 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * What one run did, printed at the end and written as {@value #FILE_NAME} beside the Parquet files
- * (the leading underscore makes Parquet readers ignore it).
+ * (the leading underscore makes Parquet readers ignore it). Counts are of this run's rows only
+ * ({@code run_id}), read back from the written output, so a retried task cannot inflate them.
  *
  * @param filesSeen every file found under the input
- * @param imagesProcessed image files processed: one output row each, including error rows
- * @param errors output rows with {@code error} set
- * @param skippedNonImages files skipped because their extension is not an image's
+ * @param imagesProcessed image files processed by this run: one output row each, error rows included
+ * @param errors this run's rows with {@code error} set
+ * @param skippedNonImages files skipped because their extension is not an image's (or the glob)
+ * @param skippedUnchanged inputs skipped by --mode incremental: they already had a row
+ * @param outcomes this run's rows by {@code outcome}
  * @param elapsedSeconds wall time from start (argument parsing) to the output written
  * @param modelName the model's name as the library reports it
+ * @param modelHash the checkpoint's fingerprint ({@link ModelFingerprint})
  * @param backend the backend(s) the executors ran on
+ * @param runId this run's {@code run_id}
  * @param randomWeightsDemo true when the model is the random-weight demo checkpoint
+ * @param options the job's options with their effective values, secrets redacted
+ * @param spark the Spark settings of the run, secrets redacted
  */
 public record RunSummary(
     long filesSeen,
     long imagesProcessed,
     long errors,
     long skippedNonImages,
+    long skippedUnchanged,
+    Map<String, Long> outcomes,
     double elapsedSeconds,
     String modelName,
+    String modelHash,
     String backend,
     String output,
-    boolean randomWeightsDemo) {
+    String runId,
+    boolean randomWeightsDemo,
+    Map<String, String> options,
+    Map<String, String> spark) {
 
   public static final String FILE_NAME = "_vicinity_summary.json";
 
@@ -50,35 +63,58 @@ public record RunSummary(
     map.put("images_processed", imagesProcessed);
     map.put("errors", errors);
     map.put("skipped_non_images", skippedNonImages);
+    map.put("skipped_unchanged", skippedUnchanged);
+    map.put("outcomes", outcomes);
     map.put("elapsed_seconds", round(elapsedSeconds));
     map.put("images_per_second", round(imagesPerSecond()));
     map.put("model_name", modelName);
+    map.put("model_hash", modelHash);
     map.put("backend", backend);
-    map.put("output", output);
+    map.put("output", Redaction.uri(output));
+    map.put("run_id", runId);
+    map.put("schema_version", OutputSchema.VERSION);
     map.put("random_weights_demo", randomWeightsDemo);
+    map.put("options", options);
+    map.put("spark", spark);
     return map;
   }
 
   public String toText() {
     StringBuilder text = new StringBuilder("Vicinity run summary\n");
-    line(text, "output", output);
-    line(text, "model", modelName);
+    line(text, "output", Redaction.uri(output));
+    line(text, "run id", runId);
+    line(text, "model", modelName + " (" + modelHash + ")");
     line(text, "backend", backend);
     line(text, "files seen", filesSeen);
     line(text, "images processed", imagesProcessed);
     line(text, "errors", errors);
+    line(text, "outcomes", outcomes);
     line(text, "skipped non-images", skippedNonImages);
+    line(text, "skipped unchanged", skippedUnchanged);
     line(text, "elapsed", String.format(Locale.ROOT, "%.2f s", elapsedSeconds));
     line(text, "throughput", String.format(Locale.ROOT, "%.2f images/s", imagesPerSecond()));
     return text.toString();
   }
 
-  /** Writes {@value #FILE_NAME} into the output directory through Hadoop (works on s3a:// too). */
+  public String toJson() throws IOException {
+    return JSON.writeValueAsString(toMap());
+  }
+
+  /** Where every run's summary is also kept, so append and incremental runs keep their history. */
+  public static final String HISTORY_DIR = "_vicinity_runs";
+
+  /**
+   * Writes {@value #FILE_NAME} (the latest run) and {@value #HISTORY_DIR}/RUN_ID.json into the output
+   * directory through Hadoop (works on s3a:// too).
+   */
   public void writeTo(String outputDir, Configuration hadoopConf) throws IOException {
-    Path file = new Path(outputDir, FILE_NAME);
-    FileSystem fs = file.getFileSystem(hadoopConf);
-    try (OutputStream out = fs.create(file, true)) {
-      out.write(JSON.writeValueAsBytes(toMap()));
+    byte[] json = JSON.writeValueAsBytes(toMap());
+    for (Path file : new Path[] {
+        new Path(outputDir, FILE_NAME), new Path(new Path(outputDir, HISTORY_DIR), runId + ".json")}) {
+      FileSystem fs = file.getFileSystem(hadoopConf);
+      try (OutputStream out = fs.create(file, true)) {
+        out.write(json);
+      }
     }
   }
 

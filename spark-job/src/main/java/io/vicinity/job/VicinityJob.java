@@ -1,18 +1,24 @@
 package io.vicinity.job;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
 
 import io.vicinity.udfs.ImageInference;
-import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.demo.DemoCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.TreeSet;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -20,9 +26,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.CollectionAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * The batch-inference job: images under --input through a Hugging Face model into Parquet at --output.
@@ -37,6 +43,7 @@ public final class VicinityJob {
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_BAD_MODEL = 3;
   public static final int EXIT_MISSING_INPUT = 4;
+  public static final int EXIT_TOO_MANY_ERRORS = 5;
 
   static final String COMMAND = "vicinity-spark-job";
 
@@ -57,17 +64,24 @@ public final class VicinityJob {
       }
       // Cheap checks first, so a typo is reported before a model load or a long listing.
       Configuration hadoopConf = HadoopConfs.from(new SparkConf());
-      InputListing.requireExists(config.get(JobOptions.INPUT), hadoopConf);
+      FileStatus input = InputListing.requireExists(config.get(JobOptions.INPUT), hadoopConf);
       checkOutput(config, hadoopConf);
-      ImageInference model = openModel(config);
-      InputListing listing = InputListing.list(config.get(JobOptions.INPUT), hadoopConf);
+      Path modelDir = checkModelDir(config);
 
-      RunSummary summary = runOnSpark(config, model, listing, start);
+      // The model on the driver: validates the checkpoint; its fingerprint goes into every row.
+      ImageInference model = openModel(config, modelDir);
+      String modelHash = ModelFingerprint.of(modelDir);
 
-      summary.writeTo(config.get(JobOptions.OUTPUT), hadoopConf);
+      RunSummary summary = runOnSpark(config, input, model, modelHash, start);
+
       System.out.print(summary.toText());
       if (summary.randomWeightsDemo()) {
         System.out.println("NOTE: " + DemoCheckpoint.WARNING);
+      }
+      double maxErrorRate = config.get(JobOptions.MAX_ERROR_RATE);
+      if (ErrorBudget.exceeded(summary.errors(), summary.imagesProcessed(), maxErrorRate)) {
+        return fail(EXIT_TOO_MANY_ERRORS,
+            ErrorBudget.message(summary.errors(), summary.imagesProcessed(), maxErrorRate));
       }
       return EXIT_OK;
     } catch (UsageException e) {
@@ -83,55 +97,57 @@ public final class VicinityJob {
   }
 
   /**
-   * The Spark plan: list -> read -> infer -> write, then count the output. Uses the active session if
-   * there is one (tests, notebooks), else starts one and stops it at the end.
+   * The Spark plan: list -> (incremental: drop done inputs) -> read -> infer -> write, then count this
+   * run's rows. Uses the active session if there is one (tests, notebooks), else starts one and stops it.
    */
   private static RunSummary runOnSpark(
-      JobConfig config, ImageInference driverModel, InputListing listing, long start) {
+      JobConfig config, FileStatus input, ImageInference driverModel, String modelHash, long start)
+      throws IOException {
     boolean ownSession =
         SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
-    LOG.info("Starting Spark for {} images ({} non-image files skipped)",
-        listing.images().size(), listing.skippedNonImages());
     SparkSession spark = SparkSession.builder().appName("vicinity").getOrCreate();
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      InferenceOptions options = config.inferenceOptions();
+      Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
       String output = config.get(JobOptions.OUTPUT);
-      CollectionAccumulator<String> backendsUsed = jsc.sc().collectionAccumulator("vicinity.backends");
+      String runId = newRunId();
 
-      // listed: one row per image (path as given, URI to open), sliced evenly over the partitions
-      JavaRDD<Row> listedRows =
-          jsc.parallelize(ReadImageBytes.listedRows(listing), partitions(config, listing, jsc));
-      Dataset<Row> listed = spark.createDataFrame(listedRows, ReadImageBytes.LISTED);
+      // listed: every input image (path as given, URI to open, modification time)
+      InputListing all = listInputs(spark, config, input, hadoopConf);
+      InputListing listing = skipDone(spark, config, all, hadoopConf);
+      long skippedUnchanged = all.images().size() - listing.images().size();
+      LOG.info("{} images to process ({} non-image files skipped, {} unchanged since the last run)",
+          listing.images().size(), listing.skippedNonImages(), skippedUnchanged);
 
-      // encoded: each file's bytes, read on the executors through Hadoop
-      Dataset<Row> encoded =
-          listed.mapPartitions(new ReadImageBytes(), Encoders.row(ReadImageBytes.ENCODED));
+      Progress.Counters counters = Progress.Counters.register(spark.sparkContext());
+      ExecutorSettings settings = executorSettings(
+          config, new OutputSchema.Provenance(driverModel.modelName(), modelHash, runId), counters);
+      JobTask task = JobTask.of(config, settings);
 
-      // predictions: batches through the executor's shared model; one row per image, errors included
-      Dataset<Row> predictions = encoded.mapPartitions(
-          new InferPartition(modelDir(config), options, backendsUsed),
-          Encoders.row(OutputSchema.of(options.emitLogits())));
+      if (!listing.images().isEmpty() || config.get(JobOptions.MODE) != JobOptions.WriteMode.INCREMENTAL) {
+        try (Progress progress = Progress.start(
+            counters, listing.images().size(), config.get(JobOptions.PROGRESS_INTERVAL))) {
+          JavaRDD<Row> listedRows = jsc.parallelize(
+              ReadImageBytes.listedRows(listing), partitions(config, listing.images().size(), jsc));
+          Dataset<Row> listed = spark.createDataFrame(listedRows, ReadImageBytes.LISTED);
 
-      // write: Parquet through Spark's commit protocol
-      predictions.write().mode(config.get(JobOptions.MODE).saveMode()).parquet(output);
+          // encoded: each file's bytes, read on the executors through Hadoop
+          Dataset<Row> encoded = listed.mapPartitions(
+              new ReadImageBytes(
+                  config.get(JobOptions.MAX_FILE_BYTES), config.get(JobOptions.DEBUG_DELAY_PER_IMAGE_MS)), Encoders.row(ReadImageBytes.ENCODED));
 
-      Row counts = spark.read().parquet(output)
-          .agg(count(lit(1)), count(col(OutputSchema.ERROR)))
-          .first();
-      String backend = backendsUsed.value().isEmpty()
-          ? driverModel.backendDescription()
-          : String.join("; ", new TreeSet<>(backendsUsed.value()));
-      return new RunSummary(
-          listing.filesSeen(),
-          counts.getLong(0),
-          counts.getLong(1),
-          listing.skippedNonImages(),
-          (System.nanoTime() - start) / 1e9,
-          driverModel.modelName(),
-          backend,
-          output,
-          DemoCheckpoint.isDemo(Path.of(modelDir(config))));
+          // predictions: decoded on the task threads, batched through the executor's shared model
+          Dataset<Row> predictions = encoded.mapPartitions(task.partitionFunction(), Encoders.row(task.schema()));
+
+          // write: Parquet through Spark's commit protocol (a retried task's files are never committed twice)
+          predictions.write().mode(config.get(JobOptions.MODE).saveMode()).parquet(output);
+        }
+      }
+
+      RunSummary summary = summarise(spark, config, all, listing, skippedUnchanged, driverModel, modelHash,
+          runId, counters, start);
+      summary.writeTo(output, hadoopConf);
+      return summary;
     } finally {
       if (ownSession) {
         spark.stop();
@@ -139,28 +155,123 @@ public final class VicinityJob {
     }
   }
 
+  /** A directory (with --glob) or a manifest, by --input-kind. */
+  private static InputListing listInputs(
+      SparkSession spark, JobConfig config, FileStatus input, Configuration hadoopConf) throws IOException {
+    String path = config.get(JobOptions.INPUT);
+    JobOptions.InputKind kind = config.get(JobOptions.INPUT_KIND);
+    boolean manifest = kind == JobOptions.InputKind.MANIFEST
+        || (kind == JobOptions.InputKind.AUTO && Manifest.looksLikeManifest(input));
+    if (!manifest) {
+      return InputListing.list(path, config.get(JobOptions.GLOB), hadoopConf);
+    }
+    if (config.get(JobOptions.GLOB) != null) {
+      throw new UsageException("--glob applies to directory inputs, not to the manifest " + path);
+    }
+    String column = config.get(JobOptions.MANIFEST_COLUMN);
+    List<String> entries = Manifest.isCsv(path)
+        ? Manifest.readCsv(path, column, hadoopConf)
+        : Manifest.readParquet(spark, path, column);
+    return InputListing.fromManifest(path, entries, hadoopConf);
+  }
+
+  /** --mode incremental: the inputs without a row yet; other modes: all of them. */
+  private static InputListing skipDone(
+      SparkSession spark, JobConfig config, InputListing listing, Configuration hadoopConf) throws IOException {
+    String output = config.get(JobOptions.OUTPUT);
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(output);
+    if (config.get(JobOptions.MODE) != JobOptions.WriteMode.INCREMENTAL
+        || !path.getFileSystem(hadoopConf).exists(path)) {
+      return listing;
+    }
+    return Incremental.pending(listing, Incremental.readDone(spark, output));
+  }
+
+  /** What the executors need; provenance and counters are null for the driver's model-cache key. */
+  private static ExecutorSettings executorSettings(
+      JobConfig config, OutputSchema.Provenance provenance, Progress.Counters counters) {
+    return new ExecutorSettings(
+        modelDir(config).toString(),
+        config.get(JobOptions.BACKEND),
+        config.get(JobOptions.BATCH_SIZE),
+        config.get(JobOptions.BATCH_BYTES),
+        config.get(JobOptions.QUEUE_BYTES),
+        config.get(JobOptions.BATCH_LINGER_MS),
+        config.get(JobOptions.MAX_IMAGE_PIXELS),
+        provenance,
+        counters);
+  }
+
+  /** Counts of this run's rows (by run_id), read back from what was committed. */
+  private static RunSummary summarise(SparkSession spark, JobConfig config, InputListing all,
+      InputListing listing, long skippedUnchanged, ImageInference driverModel, String modelHash,
+      String runId, Progress.Counters counters, long start) {
+    String output = config.get(JobOptions.OUTPUT);
+    Map<String, Long> outcomes = new TreeMap<>();
+    if (!listing.images().isEmpty()) {
+      Dataset<Row> rows = spark.read().parquet(output).where(col(OutputSchema.RUN_ID).equalTo(runId));
+      for (Row row : rows.groupBy(OutputSchema.OUTCOME).count().collectAsList()) {
+        outcomes.put(row.getString(0), row.getLong(1));
+      }
+    }
+    long processed = outcomes.values().stream().mapToLong(Long::longValue).sum();
+    long errors = processed - outcomes.getOrDefault(Outcome.OK.column(), 0L);
+    Set<String> devices = new java.util.TreeSet<>(counters.devices().value());
+    return new RunSummary(
+        all.filesSeen(),
+        processed,
+        errors,
+        all.skippedNonImages(),
+        skippedUnchanged,
+        outcomes,
+        (System.nanoTime() - start) / 1e9,
+        driverModel.modelName(),
+        modelHash,
+        devices.isEmpty() ? driverModel.backendDescription() : String.join("; ", devices),
+        output,
+        runId,
+        DemoCheckpoint.isDemo(modelDir(config)),
+        config.effectiveValues(),
+        sparkSettings(spark));
+  }
+
+  /** Spark's settings for the summary, secrets redacted. */
+  private static Map<String, String> sparkSettings(SparkSession spark) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (Tuple2<String, String> entry : spark.sparkContext().getConf().getAll()) {
+      settings.put(entry._1(), entry._2());
+    }
+    return Redaction.all(settings);
+  }
+
   /**
-   * Loads the model once on the driver, which validates the directory before Spark starts. In local
-   * mode the executors share this JVM, so the cached instance is the one they use.
+   * Loads the model once on the driver, on the device an executor here would pick, which validates the
+   * directory before Spark starts. In local mode the executors share this JVM and this cached instance.
    */
-  private static ImageInference openModel(JobConfig config) {
-    Path dir = Path.of(modelDir(config));
-    if (!Files.isDirectory(dir)) {
-      throw new ModelLoadException("model directory not found: " + config.get(JobOptions.MODEL));
-    }
-    if (!Files.isRegularFile(dir.resolve("config.json"))) {
-      throw new ModelLoadException("no config.json in model directory " + config.get(JobOptions.MODEL));
-    }
-    ImageInference model = ModelCache.get(modelDir(config), config.inferenceOptions());
+  private static ImageInference openModel(JobConfig config, Path modelDir) {
+    GpuAssignment gpu = GpuAssignment.choose(config.get(JobOptions.BACKEND), GpuAssignment.current());
+    ImageInference model = ModelCache.get(InferPartition.modelKey(
+        executorSettings(config, null, null), config.get(JobOptions.TOP_K), config.get(JobOptions.EMIT_LOGITS), gpu));
     if (!model.hasClassifier()) {
       LOG.warn("Model {} has no classifier: top_k will be empty and logits absent", model.modelName());
     }
     return model;
   }
 
+  private static Path checkModelDir(JobConfig config) {
+    Path dir = modelDir(config);
+    if (!Files.isDirectory(dir)) {
+      throw new ModelLoadException("model directory not found: " + config.get(JobOptions.MODEL));
+    }
+    if (!Files.isRegularFile(dir.resolve("config.json"))) {
+      throw new ModelLoadException("no config.json in model directory " + config.get(JobOptions.MODEL));
+    }
+    return dir;
+  }
+
   /** Absolute, so every executor resolves the same directory whatever its working directory. */
-  private static String modelDir(JobConfig config) {
-    return Path.of(config.get(JobOptions.MODEL)).toAbsolutePath().normalize().toString();
+  private static Path modelDir(JobConfig config) {
+    return Path.of(config.get(JobOptions.MODEL)).toAbsolutePath().normalize();
   }
 
   /** Refuses an existing output under --mode errorifexists before Spark starts, not after. */
@@ -170,15 +281,21 @@ public final class VicinityJob {
     if (config.get(JobOptions.MODE) == JobOptions.WriteMode.ERRORIFEXISTS
         && path.getFileSystem(hadoopConf).exists(path)) {
       throw new UsageException(
-          "output already exists: " + output + " (use --mode overwrite to replace it)");
+          "output already exists: " + Redaction.uri(output) + " (use --mode overwrite, append or incremental)");
     }
   }
 
   /** --partitions, or Spark's default parallelism; never more partitions than images. */
-  private static int partitions(JobConfig config, InputListing listing, JavaSparkContext jsc) {
+  private static int partitions(JobConfig config, int images, JavaSparkContext jsc) {
     int requested = config.get(JobOptions.PARTITIONS);
     int wanted = requested > 0 ? requested : jsc.defaultParallelism();
-    return Math.max(1, Math.min(wanted, listing.images().size()));
+    return Math.max(1, Math.min(wanted, images));
+  }
+
+  /** Sortable and unique: UTC start time plus a random suffix. */
+  private static String newRunId() {
+    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC))
+        + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   private static int fail(int exitCode, String message) {

@@ -85,4 +85,28 @@ class InputListingTest {
     InputFile image = InputListing.list(relative, hadoopConf).images().get(0);
     assertEquals(relative + "/r.jpg", image.path());
   }
+
+  @Test
+  void globMatchesNamesAtAnyDepthOrPathsUnderTheInput() throws IOException {
+    for (String name : List.of("a.jpg", "b.png", "cams/2024-01/c.jpg", "cams/2024-02/d.png", "other/e.jpg")) {
+      touch(name);
+    }
+    String input = tmp.toString();
+    InputListing pngs = InputListing.list(input, "*.png", hadoopConf);
+    assertEquals(List.of(input + "/b.png", input + "/cams/2024-02/d.png"),
+        pngs.images().stream().map(InputFile::path).toList());
+    assertEquals(3, pngs.skippedNonImages(), "files the glob rejects are counted as skipped");
+
+    InputListing cams = InputListing.list(input, "cams/**.jpg", hadoopConf);
+    assertEquals(List.of(input + "/cams/2024-01/c.jpg"), cams.images().stream().map(InputFile::path).toList());
+    assertEquals(5, InputListing.list(input, null, hadoopConf).images().size());
+  }
+
+  @Test
+  void listingCarriesModificationTimes() throws IOException {
+    Path file = touch("m.jpg");
+    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L));
+    InputFile listed = InputListing.list(tmp.toString(), hadoopConf).images().get(0);
+    assertEquals(1_700_000_000_000L, listed.modifiedMillis());
+  }
 }

@@ -66,8 +66,8 @@ class JobConfigTest {
     assertEquals("--backend: expected one of auto|cpu|cuda, got 'tpu'", usageError(with("--backend", "tpu")));
     assertEquals("--task: expected one of classify, got 'segment'",
         usageError("--input", "i", "--output", "o", "--model", "m", "--task", "segment"));
-    assertEquals("--mode: expected one of overwrite|errorifexists, got 'append'",
-        usageError(with("--mode", "append")));
+    assertEquals("--mode: expected one of overwrite|append|incremental|errorifexists, got 'update'",
+        usageError(with("--mode", "update")));
   }
 
   @Test
@@ -92,6 +92,10 @@ class JobConfigTest {
   void usageIsGeneratedFromEveryEntry() {
     String usage = JobOptions.usage("cmd");
     for (ConfigEntry<?> entry : JobOptions.ALL) {
+      if (entry.internal()) {
+        assertFalse(usage.contains(entry.key()), entry.key() + " is internal: not in the usage text");
+        continue;
+      }
       assertTrue(usage.contains(entry.key()), entry.key() + " missing from usage");
       assertTrue(usage.contains(entry.doc()), entry.key() + " doc missing from usage");
     }
@@ -99,5 +103,48 @@ class JobConfigTest {
         usage);
     assertTrue(usage.contains("(default: 16)"), usage);
     assertTrue(usage.contains("(default: errorifexists)"), usage);
+  }
+
+  @Test
+  void clusterOptionsParseAndValidate() {
+    JobConfig config = JobConfig.parse("--input", "s3a://b/in", "--output", "s3a://b/out", "--model", "m",
+        "--task", "classify", "--mode", "incremental", "--max-error-rate", "0.05", "--batch-bytes", "64m",
+        "--max-image-pixels", "1000000", "--glob", "*.jpg", "--input-kind", "manifest");
+    assertEquals(JobOptions.WriteMode.INCREMENTAL, config.get(JobOptions.MODE));
+    assertEquals(0.05, config.get(JobOptions.MAX_ERROR_RATE));
+    assertEquals(64L << 20, config.get(JobOptions.BATCH_BYTES));
+    assertEquals(1_000_000L, config.get(JobOptions.MAX_IMAGE_PIXELS));
+    assertEquals("*.jpg", config.get(JobOptions.GLOB));
+    assertEquals(JobOptions.InputKind.MANIFEST, config.get(JobOptions.INPUT_KIND));
+    assertEquals("path", config.get(JobOptions.MANIFEST_COLUMN));
+    assertEquals(org.apache.spark.sql.SaveMode.Append, config.get(JobOptions.MODE).saveMode());
+
+    String[] base = {"--input", "i", "--output", "o", "--model", "m", "--task", "classify"};
+    UsageException rate = assertThrows(UsageException.class,
+        () -> JobConfig.parse(concat(base, "--max-error-rate", "1.5")));
+    assertEquals("--max-error-rate: expected a number from 0 to 1, got '1.5'", rate.getMessage());
+    UsageException pixels = assertThrows(UsageException.class,
+        () -> JobConfig.parse(concat(base, "--max-image-pixels", "0")));
+    assertTrue(pixels.getMessage().startsWith("--max-image-pixels: expected an integer from 1 to "), pixels.getMessage());
+    UsageException bytes = assertThrows(UsageException.class,
+        () -> JobConfig.parse(concat(base, "--batch-bytes", "lots")));
+    assertTrue(bytes.getMessage().contains("--batch-bytes") && bytes.getMessage().contains("'lots'"), bytes.getMessage());
+  }
+
+  @Test
+  void effectiveValuesListEveryOptionWithSecretsRedacted() {
+    JobConfig config = JobConfig.parse("--input", "s3a://AKIA:SECRET@b/in", "--output", "o", "--model", "m",
+        "--task", "classify");
+    java.util.Map<String, String> values = config.effectiveValues();
+    assertEquals("s3a://b/in", values.get("--input"));
+    assertEquals("errorifexists", values.get("--mode"));
+    assertEquals(String.valueOf(256L << 20), values.get("--batch-bytes"));
+    assertEquals(JobOptions.ALL.size() - 1, values.size(), "every option but --help");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

@@ -7,6 +7,7 @@ import io.vicinity.kernels.BackendOptions;
 import io.vicinity.kernels.Backends;
 import io.vicinity.udfs.dinat.DinatModel;
 import io.vicinity.udfs.hf.HfModelDir;
+import io.vicinity.udfs.image.ImageDecoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,9 +41,18 @@ public final class ImageInference implements AutoCloseable {
 
   /** Loads the model directory onto the chosen backend; fails fast on anything missing or mismatched. */
   public static ImageInference open(Path modelDir, InferenceOptions options) {
+    return open(modelDir, options, BackendOptions.DEFAULTS.device(), ImageDecoder.DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * As {@link #open(Path, InferenceOptions)}, on GPU ordinal {@code device} (ignored by the CPU backend),
+   * refusing images whose header claims more than {@code maxPixels} pixels.
+   */
+  public static ImageInference open(Path modelDir, InferenceOptions options, int device, long maxPixels) {
     try (HfModelDir dir = HfModelDir.open(modelDir)) {
-      ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir));
-      Backend backend = Backends.create(BackendChoice.parse(options.backend()), BackendOptions.DEFAULTS);
+      ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir), maxPixels);
+      Backend backend = Backends.create(BackendChoice.parse(options.backend()),
+          BackendOptions.DEFAULTS.withDevice(device));
       try {
         DinatModel model = DinatModel.load(dir, backend);
         LOG.info("loaded {} ({}) on {}", dir.name(), dir.architecture(), backend.describe());
@@ -76,7 +86,29 @@ public final class ImageInference implements AutoCloseable {
 
   /** Processes a list of images; the result list has the same order and size as the input. */
   public List<ImageResult> run(List<ImageInput> inputs) {
-    return pipeline.run(inputs, options.batchSize(), new ImagePipeline.Task<DinatModel.Output, ImageResult>() {
+    return pipeline.run(inputs, options.batchSize(), task);
+  }
+
+  /**
+   * Decodes and preprocesses one image on the calling thread, without touching the model: the half of
+   * {@link #run} that callers overlap with other images' forward passes.
+   */
+  public ImagePipeline.Decoded<ImageResult> decode(ImageInput input) {
+    return pipeline.decode(0, input, task);
+  }
+
+  /** Images decoded elsewhere (e.g. video frames) -> results, in the order and size of {@code images}. */
+  public List<ImageResult> runDecoded(List<ImagePipeline.DecodedImage> images) {
+    return pipeline.runDecoded(images, options.batchSize(), task);
+  }
+
+  /** Forward passes (at most the configured batch size each) over decoded images; results in order. */
+  public List<ImageResult> infer(List<ImagePipeline.Prepared> prepared) {
+    return pipeline.runPrepared(prepared, options.batchSize(), task);
+  }
+
+  private final ImagePipeline.Task<DinatModel.Output, ImageResult> task =
+      new ImagePipeline.Task<DinatModel.Output, ImageResult>() {
       @Override
       public DinatModel.Output forward(float[] pixels, int batch, int height, int width) {
         return model.forward(pixels, batch, height, width);
@@ -93,8 +125,7 @@ public final class ImageInference implements AutoCloseable {
       public ImageResult failed(String path, Integer width, Integer height, String error) {
         return ImageResult.failed(path, width, height, error);
       }
-    });
-  }
+    };
 
   /** Softmax probabilities of the k best classes, through DJL's Classifications. */
   private List<ScoredLabel> topK(float[] logits) {

@@ -20,20 +20,26 @@ import org.slf4j.LoggerFactory;
  * The model-independent half of image inference: decode -> preprocess -> group images of equal
  * preprocessed size -> batches -> one forward pass at a time -> per-image results, each stage timed. A bad
  * image never throws: decoding, inference and post-processing failures become error results through
- * {@link Task#failed}. A batch whose forward pass fails is retried one image at a time, so one bad batch
- * (e.g. out of device memory) does not fail its images. Thread-safe; forward passes are serialised (the
+ * {@link Task#failed}. A batch whose forward pass fails is retried in smaller pieces, so one bad batch
+ * (e.g. out of device memory) does not fail its images: it is split in halves and retried. Thread-safe; forward passes are serialised (the
  * backend parallelises inside).
  */
 public final class ImagePipeline {
   private static final Logger LOG = LoggerFactory.getLogger(ImagePipeline.class);
 
   private final ImagePreprocessor preprocessor;
-  private final ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
+  private final ImageDecoder decoder;
   private final ReentrantLock forwardLock = new ReentrantLock();
   private final StageTimings timings = new StageTimings();
 
   public ImagePipeline(ImagePreprocessor preprocessor) {
+    this(preprocessor, ImageDecoder.DEFAULT_MAX_PIXELS);
+  }
+
+  /** {@code maxPixels}: images whose header claims more pixels are refused before any pixel is decoded. */
+  public ImagePipeline(ImagePreprocessor preprocessor, long maxPixels) {
     this.preprocessor = preprocessor;
+    this.decoder = new ImageDecoder(maxPixels);
   }
 
   /** The preprocessing a model directory asks for; a {@link ModelLoadException} when it is missing or bad. */
@@ -94,6 +100,78 @@ public final class ImagePipeline {
     return results;
   }
 
+  /**
+   * Decodes and preprocesses one image on the calling thread (so callers can overlap it with another
+   * batch's forward pass); a bad image becomes {@code task.failed(...)} in the returned {@link Decoded}.
+   */
+  public <R> Decoded<R> decode(int index, ImageInput in, Task<?, R> task) {
+    try {
+      return new Decoded<>(prepare(index, in), null);
+    } catch (ImageDecodeException e) {
+      return new Decoded<>(null, task.failed(in.path(), null, null, e.getMessage()));
+    } catch (RuntimeException e) {
+      return new Decoded<>(null, task.failed(in.path(), null, null, in.path() + ": cannot decode image: " + e));
+    }
+  }
+
+  /** Either a prepared image or the failed result that replaces it. */
+  public record Decoded<R>(Prepared prepared, R failure) {}
+
+  /**
+   * Runs already prepared images (any sizes, any count) through forward passes of at most
+   * {@code batchSize}; results are in the order of {@code prepared}, whatever their {@code index}.
+   */
+  public <O, R> List<R> runPrepared(List<Prepared> prepared, int batchSize, Task<O, R> task) {
+    List<Prepared> renumbered = new ArrayList<>(prepared.size());
+    Map<ImagePreprocessor.Size, List<Prepared>> bySize = new LinkedHashMap<>();
+    for (int i = 0; i < prepared.size(); i++) {
+      Prepared p = prepared.get(i);
+      Prepared q = new Prepared(i, p.path(), p.width(), p.height(), p.size(), p.pixels());
+      renumbered.add(q);
+      bySize.computeIfAbsent(q.size(), s -> new ArrayList<>()).add(q);
+    }
+    List<R> results = new ArrayList<>(Collections.nCopies(renumbered.size(), null));
+    for (List<Prepared> group : bySize.values()) {
+      for (int start = 0; start < group.size(); start += batchSize) {
+        inferBatch(group.subList(start, Math.min(group.size(), start + batchSize)), task, results);
+      }
+    }
+    return results;
+  }
+
+  /** An image decoded elsewhere (e.g. a video frame); {@code path} names it in results. */
+  public record DecodedImage(String path, RgbImage image) {}
+
+  /**
+   * As {@link #run}, for images already decoded (video frames): preprocess -> batches -> results in the order
+   * and size of {@code images}; a failure becomes {@code task.failed(...)}.
+   */
+  public <O, R> List<R> runDecoded(List<DecodedImage> images, int batchSize, Task<O, R> task) {
+    List<R> results = new ArrayList<>(Collections.nCopies(images.size(), null));
+    List<Prepared> prepared = new ArrayList<>(images.size());
+    List<Integer> positions = new ArrayList<>(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      DecodedImage d = images.get(i);
+      try {
+        long t0 = System.nanoTime();
+        RgbImage image = d.image();
+        float[] pixels = preprocessor.preprocess(image);
+        ImagePreprocessor.Size size = preprocessor.outputSize(image.height(), image.width());
+        timings.add(Stage.PREPROCESS, System.nanoTime() - t0);
+        prepared.add(new Prepared(i, d.path(), image.width(), image.height(), size, pixels));
+        positions.add(i);
+      } catch (RuntimeException e) {
+        results.set(i, task.failed(d.path(), d.image().width(), d.image().height(),
+            d.path() + ": cannot preprocess image: " + e));
+      }
+    }
+    List<R> inferred = runPrepared(prepared, batchSize, task);
+    for (int j = 0; j < positions.size(); j++) {
+      results.set(positions.get(j), inferred.get(j));
+    }
+    return results;
+  }
+
   private Prepared prepare(int index, ImageInput in) {
     long t0 = System.nanoTime();
     RgbImage image = decoder.read(in.path(), in.bytes());
@@ -117,10 +195,13 @@ public final class ImagePipeline {
       out = forwardExclusive(task, stacked, batch.size(), size);
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
-        LOG.warn("forward pass of a batch of {} failed ({}); retrying one image at a time", batch.size(), e.toString());
-        for (Prepared p : batch) {
-          inferBatch(List.of(p), task, results);
-        }
+        // Halves, not singles: an out-of-memory batch usually fits at half the size, and a bad image is
+        // still isolated after log2(batch) splits.
+        int half = batch.size() / 2;
+        LOG.warn("forward pass of a batch of {} failed ({}); retrying as {} + {}", batch.size(), e.toString(),
+            half, batch.size() - half);
+        inferBatch(batch.subList(0, half), task, results);
+        inferBatch(batch.subList(half, batch.size()), task, results);
         return;
       }
       Prepared p = batch.get(0);
