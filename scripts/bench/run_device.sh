@@ -1,28 +1,52 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine from the repository root, with .device (the JRE) and .devjars (staged by
-# stage-device.sh) carried: GPU-vs-CPU tests, the Java NA benchmark, then the PyTorch anchors.
-# Logs go to $OUT (or ./out). Usage: bash scripts/bench/run_device.sh [tests|bench|anchors]...
+# stage-device.sh) carried. Steps: tests (kernels GPU-vs-CPU), udfs-tests (whole DiNAT model and
+# ImageInference on CUDA vs Hugging Face fixtures), bench (NA kernel), gemm (GEMM shapes), anchors (NA
+# PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run).
+# Logs go to $OUT (or ./out). Usage: bash scripts/bench/run_device.sh [step]...
 set -uo pipefail
 OUT=${OUT:-out}
 mkdir -p "$OUT" /tmp/jre
-tar xzf .device/jre17.tgz -C /tmp/jre
+[[ -x /tmp/jre/bin/java ]] || ls -d /tmp/jre/*/bin/java >/dev/null 2>&1 || tar xzf .device/jre17.tgz -C /tmp/jre
 JAVA=$(ls -d /tmp/jre/*/bin/java | head -1)
 D=.devjars
-CP="$D/test-classes:$D/vicinity-kernels.jar:$D/jcuda-12.6.0.jar:$D/jcuda-natives-12.6.0-linux-x86_64.jar:$D/slf4j-api-2.0.17.jar:$D/slf4j-simple-2.0.17.jar"
+BASE="$D/vicinity-kernels.jar:$D/jcuda-12.6.0.jar:$D/jcuda-natives-12.6.0-linux-x86_64.jar:$D/slf4j-api-2.0.17.jar:$D/slf4j-simple-2.0.17.jar"
+CP="$D/test-classes:$BASE"
+# Explicit jar list: the JUnit console's --class-path does not expand "dir/*".
+UCP="$D/udfs-test-classes:udfs/src/test/resources:$D/vicinity-udfs.jar:$BASE:$(ls "$D"/lib/*.jar | paste -sd:)"
+JUNIT="$D/junit-platform-console-standalone-1.13.4.jar"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv | tee "$OUT/gpu.txt"
 steps=${*:-tests bench anchors}
 for step in $steps; do
   case $step in
     tests)
-      "$JAVA" -Xmx16g -jar "$D/junit-platform-console-standalone-1.13.4.jar" execute --class-path "$CP" \
+      "$JAVA" -Xmx16g -jar "$JUNIT" execute --class-path "$CP" \
         --select-package io.vicinity.kernels.cuda --details=tree --disable-banner 2>&1 | tee "$OUT/tests.log" \
         | grep -E "\[cuda-test\]|✘|Exception|tests (successful|failed|skipped)|containers failed" | tail -150
+      ;;
+    udfs-tests)
+      "$JAVA" -Xmx16g -jar "$JUNIT" execute --class-path "$UCP" \
+        --select-package io.vicinity.udfs.gpu --details=tree --disable-banner 2>&1 | tee "$OUT/udfs-tests.log" \
+        | grep -E "\[gpu-parity\]|✘|Error|Exception|tests (successful|failed|skipped)|containers failed" | head -60
       ;;
     bench)
       "$JAVA" -Xmx8g -cp "$CP" io.vicinity.kernels.cuda.NaBenchmark 200 2>&1 | tee "$OUT/na-bench.log"
       ;;
+    gemm)
+      "$JAVA" -Xmx8g -cp "$CP" io.vicinity.kernels.cuda.GemmBenchmark 30 2>&1 | tee "$OUT/gemm-bench.log"
+      ;;
     anchors)
       PYTHONUNBUFFERED=1 python3 scripts/bench/na_anchors.py 50 2>&1 | tee "$OUT/anchors.log" | grep -v Warning
+      ;;
+    bf16-ref)
+      PYTHONUNBUFFERED=1 python3 scripts/bench/bf16_reference_error.py udfs/src/test/resources/fixtures/dinat 2>&1 \
+        | tee "$OUT/bf16-ref.log" | grep "\[bf16-ref\]"
+      ;;
+    model)
+      M=/tmp/dinat-mini
+      PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_anchor.py "$M" 256 20 2>&1 | tee "$OUT/model-anchor.log" \
+        | grep -v -i warn
+      "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" 256 20 2>&1 | tee "$OUT/model-bench.log"
       ;;
   esac
 done

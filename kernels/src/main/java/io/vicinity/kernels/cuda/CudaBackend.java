@@ -608,6 +608,21 @@ public final class CudaBackend implements Backend {
     }
   }
 
+  // ---- profiling (benchmarks) ----------------------------------------------------------------------
+
+  /** Records the device time of every kernel launched from now on; see {@link #stopKernelProfile}. */
+  public synchronized void startKernelProfile() {
+    enter();
+    launcher.startProfile();
+  }
+
+  /** Device milliseconds and launch count per "kernel | shapes" since {@link #startKernelProfile}. */
+  public synchronized java.util.Map<String, double[]> stopKernelProfile() {
+    enter();
+    sync("profile");
+    return launcher.stopProfile();
+  }
+
   // ---- lifetime ---------------------------------------------------------------------------------
 
   @Override

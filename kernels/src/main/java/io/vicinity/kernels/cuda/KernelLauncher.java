@@ -1,16 +1,24 @@
 package io.vicinity.kernels.cuda;
 
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUevent;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 
@@ -26,6 +34,8 @@ final class KernelLauncher {
   private final boolean checkEachLaunch;
   private final Map<String, CUfunction> functions = new HashMap<>();
   private final Map<String, Integer> sharedLimit = new HashMap<>();
+  /** While profiling: an event pair around every launch, keyed by kernel and shapes (benchmarks only). */
+  private Map<String, List<CUevent[]>> profile;
 
   KernelLauncher(CudaDevice device, CUstream stream, boolean checkEachLaunch) {
     this.device = device;
@@ -41,12 +51,52 @@ final class KernelLauncher {
           "cuFuncSetAttribute(max dynamic smem " + sharedBytes + ")", kernel, shapes);
       sharedLimit.put(kernel, sharedBytes);
     }
+    CUevent[] ev = null;
+    if (profile != null) {
+      ev = new CUevent[] {new CUevent(), new CUevent()};
+      cuEventCreate(ev[0], 0);
+      cuEventCreate(ev[1], 0);
+      cuEventRecord(ev[0], stream);
+      profile.computeIfAbsent(kernel + " | " + shapes.get(), k -> new ArrayList<>()).add(ev);
+    }
     int r = cuLaunchKernel(f, grid[0], grid[1], grid[2], block, 1, 1, sharedBytes, stream, Pointer.to(args), null);
+    if (ev != null) {
+      cuEventRecord(ev[1], stream);
+    }
     check(r, "launch grid " + grid[0] + "x" + grid[1] + "x" + grid[2] + " block " + block + " smem " + sharedBytes,
         kernel, shapes);
     if (checkEachLaunch) {
       check(cuStreamSynchronize(stream), "execution", kernel, shapes);
     }
+  }
+
+  /** Starts recording the device time of every launch (adds two events per launch; not for timing runs). */
+  void startProfile() {
+    profile = new LinkedHashMap<>();
+  }
+
+  /**
+   * Stops recording and returns, per kernel and shapes in first-launch order, {total ms, launches}. The
+   * caller must have synchronised the stream.
+   */
+  Map<String, double[]> stopProfile() {
+    Map<String, double[]> out = new LinkedHashMap<>();
+    if (profile == null) {
+      return out;
+    }
+    float[] ms = new float[1];
+    for (var e : profile.entrySet()) {
+      double total = 0;
+      for (CUevent[] ev : e.getValue()) {
+        cuEventElapsedTime(ms, ev[0], ev[1]);
+        total += ms[0];
+        cuEventDestroy(ev[0]);
+        cuEventDestroy(ev[1]);
+      }
+      out.put(e.getKey(), new double[] {total, e.getValue().size()});
+    }
+    profile = null;
+    return out;
   }
 
   /** One-dimensional grid-stride launch over {@code n} elements. */

@@ -151,8 +151,18 @@ public final class DinatModel implements AutoCloseable {
    */
   public Output forward(float[] pixels, int batch, int height, int width) {
     try (Arena a = backend.openArena("dinat.forward")) {
-      Tensor x = backend.fromHost(pixels, batch, height, width, config.numChannels());
-      Tensor pooled = backend.meanPool(encode(x));
+      return forward(backend.fromHost(pixels, batch, height, width, config.numChannels()));
+    }
+  }
+
+  /**
+   * Like {@link #forward(float[], int, int, int)} for pixels already on the backend ([B, H, W, C], e.g. from
+   * a fused GPU preprocessing kernel); the caller keeps ownership of {@code pixels}.
+   */
+  public Output forward(Tensor pixels) {
+    int batch = pixels.dim(0);
+    try (Arena a = backend.openArena("dinat.forward")) {
+      Tensor pooled = backend.meanPool(encode(pixels));
       float[][] pooledRows = rows(backend.toHost(pooled), batch);
       float[][] logits = null;
       if (classifier != null) {

@@ -1,0 +1,154 @@
+package io.vicinity.udfs.gpu;
+
+import io.vicinity.kernels.DType;
+import io.vicinity.kernels.Tensor;
+import io.vicinity.kernels.cuda.CudaBackend;
+import io.vicinity.udfs.dinat.DinatConfig;
+import io.vicinity.udfs.dinat.DinatModel;
+import io.vicinity.udfs.hf.HfModelDir;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Whole-model throughput of DiNAT on the CUDA backend (bf16), for scripts/bench/run_device.sh:
+ * (1) from preprocessed pixels already on the GPU, (2) from host uint8 RGB through the fused
+ * resize+normalise kernel (CudaBackend.preprocessU8), then a per-kernel device-time breakdown of one forward.
+ * Each timed iteration is one forward of the whole batch including the download of pooled features and
+ * logits (which synchronises). Run: java -cp ... io.vicinity.udfs.gpu.DinatBenchmark MODEL_DIR [batch] [iters]
+ */
+public final class DinatBenchmark {
+  static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+  static final float[] STD = {0.229f, 0.224f, 0.225f};
+  static final int SIZE = 224;
+  /** Decoded source size for the uint8 path (resized to 224 on the GPU). */
+  static final int SOURCE = 256;
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    int batch = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+    int iters = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+    try (CudaBackend gpu = CudaBackend.create(0, DType.BF16);
+        HfModelDir hf = HfModelDir.open(dir);
+        DinatModel model = DinatModel.load(hf, gpu)) {
+      DinatConfig cfg = model.config();
+      double gflop = flopsPerImage(cfg, SIZE, model.hasClassifier() ? model.labels().size() : 0) / 1e9;
+      System.out.printf("[model-bench] %s; %s; batch %d, %dpx, %.2f GFLOP/image (multiply-add = 2)%n", gpu.describe(),
+          dir.getFileName(), batch, SIZE, gflop);
+
+      Random rnd = new Random(1);
+      float[] pixels = new float[batch * SIZE * SIZE * 3];
+      for (int i = 0; i < pixels.length; i++) {
+        pixels[i] = (float) rnd.nextGaussian();
+      }
+      Tensor x = gpu.fromHost(pixels, batch, SIZE, SIZE, 3);
+      byte[] rgb = new byte[batch * SOURCE * SOURCE * 3];
+      rnd.nextBytes(rgb);
+
+      for (int i = 0; i < 3; i++) {
+        model.forward(x);
+      }
+      long allocs = gpu.allocCalls();
+      double tensorMs = median(iters, () -> model.forward(x));
+      long allocsTensor = gpu.allocCalls() - allocs;
+      report("preprocessed bf16 tensor on GPU", batch, tensorMs, gflop);
+
+      Runnable u8 = () -> {
+        Tensor p = gpu.preprocessU8(rgb, batch, SOURCE, SOURCE, SIZE, SIZE, MEAN, STD);
+        model.forward(p);
+        p.close();
+      };
+      u8.run();
+      allocs = gpu.allocCalls();
+      double u8Ms = median(iters, u8);
+      long allocsU8 = gpu.allocCalls() - allocs;
+      report("uint8 " + SOURCE + "x" + SOURCE + " host bytes -> preprocessU8", batch, u8Ms, gflop);
+      System.out.printf("[model-bench] cuMemAlloc calls during the timed loops: %d (tensor), %d (uint8); pool reserved %.2f GB%n",
+          allocsTensor, allocsU8, gpu.reservedBytes() / 1e9);
+
+      // One forward with an event pair around every launch: where the device time goes.
+      gpu.synchronize();
+      long t0 = System.nanoTime();
+      gpu.startKernelProfile();
+      model.forward(x);
+      Map<String, double[]> prof = gpu.stopKernelProfile();
+      double wallMs = (System.nanoTime() - t0) / 1e6;
+      breakdown(prof, wallMs);
+      x.close();
+    }
+  }
+
+  static double median(int iters, Runnable r) {
+    double[] ms = new double[iters];
+    for (int i = 0; i < iters; i++) {
+      long t0 = System.nanoTime();
+      r.run();
+      ms[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    Arrays.sort(ms);
+    return ms[iters / 2];
+  }
+
+  static void report(String what, int batch, double ms, double gflop) {
+    System.out.printf("[model-bench] %-45s | %8.2f ms/batch | %8.0f images/s | %6.1f TFLOP/s%n", what, ms,
+        batch / (ms / 1e3), batch * gflop / (ms / 1e3) / 1e3);
+  }
+
+  /** Sums device time per kernel family (and per GEMM shape) and prints the largest entries. */
+  static void breakdown(Map<String, double[]> prof, double wallMs) {
+    Map<String, double[]> byFamily = new java.util.TreeMap<>();
+    double total = 0;
+    int launches = 0;
+    for (var e : prof.entrySet()) {
+      String kernel = e.getKey().substring(0, e.getKey().indexOf(" | "));
+      String family = kernel;
+      if (kernel.startsWith("vc_gemm")) {
+        family = kernel + (e.getKey().contains("conv2d") ? " (conv2d)" : " (linear)");
+      }
+      byFamily.computeIfAbsent(family, k -> new double[2])[0] += e.getValue()[0];
+      byFamily.get(family)[1] += e.getValue()[1];
+      total += e.getValue()[0];
+      launches += (int) e.getValue()[1];
+    }
+    System.out.printf("[model-bench] profiled forward: %d launches, %.2f ms kernel time, %.2f ms wall (with events)%n",
+        launches, total, wallMs);
+    List<Map.Entry<String, double[]>> fam = new ArrayList<>(byFamily.entrySet());
+    fam.sort((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]));
+    for (var e : fam) {
+      System.out.printf("[model-bench]   family %-40s %8.2f ms %5.1f%% (%d launches)%n", e.getKey(), e.getValue()[0],
+          100 * e.getValue()[0] / total, (int) e.getValue()[1]);
+    }
+    List<Map.Entry<String, double[]>> all = new ArrayList<>(prof.entrySet());
+    all.sort((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]));
+    for (var e : all.subList(0, Math.min(25, all.size()))) {
+      System.out.printf("[model-bench]   %8.3f ms x%-3d %s%n", e.getValue()[0], (int) e.getValue()[1], e.getKey());
+    }
+  }
+
+  /** Forward FLOPs of one image (2 per multiply-add): stem, layers (projections, MLP, NA), downsamplers, head. */
+  static double flopsPerImage(DinatConfig cfg, int size, int labels) {
+    int c0 = cfg.dim(0);
+    double f = 0;
+    long h = size / 2;
+    f += 2.0 * h * h * 9 * 3 * (c0 / 2); // stem conv 1: 3 -> C/2, 3x3 stride 2
+    h /= 2;
+    f += 2.0 * h * h * 9 * (c0 / 2) * c0; // stem conv 2
+    int k = cfg.kernelSize();
+    for (int s = 0; s < cfg.depths().length; s++) {
+      long n = h * h;
+      long c = cfg.dim(s);
+      long m = cfg.mlpDim(s);
+      double layer = 2.0 * n * c * (3 * c) + 2.0 * n * c * c + 2.0 * 2 * n * c * m + 4.0 * n * k * k * c;
+      f += cfg.depths()[s] * layer;
+      if (s + 1 < cfg.depths().length) {
+        h /= 2;
+        f += 2.0 * h * h * 9 * c * (2 * c); // downsampler conv 3x3 stride 2, C -> 2C
+      }
+    }
+    f += 2.0 * cfg.numFeatures() * labels;
+    return f;
+  }
+}

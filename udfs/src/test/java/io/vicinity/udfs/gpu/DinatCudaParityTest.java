@@ -1,0 +1,142 @@
+package io.vicinity.udfs.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.vicinity.kernels.DType;
+import io.vicinity.kernels.cuda.CudaAvailability;
+import io.vicinity.kernels.cuda.CudaBackend;
+import io.vicinity.udfs.DinatParity;
+import io.vicinity.udfs.ImageInference;
+import io.vicinity.udfs.ImageInput;
+import io.vicinity.udfs.ImageResult;
+import io.vicinity.udfs.InferenceOptions;
+import io.vicinity.udfs.dinat.DinatModel;
+import io.vicinity.udfs.hf.HfModelDir;
+import io.vicinity.udfs.testing.Compare;
+import io.vicinity.udfs.testing.Fixtures;
+import io.vicinity.udfs.testing.Npy;
+import io.vicinity.udfs.testing.Layouts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The whole DiNAT model on the CUDA backend against Hugging Face's float64 outputs (the same fixtures and
+ * parity rule as DinatParityTest): fp32 within 1e-4 relative, bf16 within 1e-2, per image and for the
+ * image-dependent part. Skipped, with the reason, where the CUDA backend cannot run.
+ */
+class DinatCudaParityTest {
+  static final double BF16_TOLERANCE = 1e-2;
+  /**
+   * The image-dependent part in bf16: Hugging Face's own model cast to bf16 misses it by 0.0137 to 0.0244 on
+   * these fixtures (scripts/bench/bf16_reference_error.py, docs/gpu-notes.md), so 1e-2 is out of reach of
+   * bf16 storage itself; 3e-2 still fails a wrong attention or layout (those give errors of order 1).
+   */
+  static final double BF16_CENTERED_TOLERANCE = 3e-2;
+
+  static CudaBackend gpuOrSkip(DType dtype) {
+    // Debug mode: pool blocks are NaN-poisoned and every launch is checked, so an unwritten element fails.
+    System.setProperty(CudaBackend.DEBUG_PROPERTY, "true");
+    CudaAvailability a = CudaBackend.availability();
+    assumeTrue(a.available(), () -> "CUDA backend not available: " + a);
+    return CudaBackend.create(0, dtype);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "k7_classifier_safetensors, F32", "k3_layerscale_sharded, F32", "k5_model_bin, F32",
+    "k7_classifier_safetensors, BF16", "k3_layerscale_sharded, BF16", "k5_model_bin, BF16"
+  })
+  void modelMatchesHuggingFace(String name, DType dtype) throws Exception {
+    Path dir = Fixtures.dir("fixtures/dinat/" + name);
+    Npy.Array pv = Npy.read(dir.resolve("pixel_values.npy"));
+    int n = pv.shape()[0];
+    int h = pv.shape()[2];
+    int w = pv.shape()[3];
+    float[] pixels = toChannelsLast(pv.floats(), n, 3, h, w);
+    double tol = dtype == DType.F32 ? DinatParity.TOLERANCE : BF16_TOLERANCE;
+    double centeredTol = dtype == DType.F32 ? DinatParity.TOLERANCE : BF16_CENTERED_TOLERANCE;
+    try (CudaBackend gpu = gpuOrSkip(dtype)) {
+      long liveBefore = gpu.liveBytes();
+      try (HfModelDir model = HfModelDir.open(dir.resolve("model"));
+          DinatModel dinat = DinatModel.load(model, gpu)) {
+        DinatModel.Output out = dinat.forward(pixels, n, h, w);
+        double[][] pooledRef = Compare.rows(Npy.read(dir.resolve("pooled.npy")).doubles(), n);
+        report(name, dtype, "pooled", out.pooled(), pooledRef);
+        DinatParity.assertRows(name + " " + dtype + " pooled", out.pooled(), pooledRef, tol, centeredTol);
+        if (dinat.hasClassifier()) {
+          double[][] ref = Compare.rows(Npy.read(dir.resolve("logits.npy")).doubles(), n);
+          report(name, dtype, "logits", out.logits(), ref);
+          DinatParity.assertRows(name + " " + dtype + " logits", out.logits(), ref, tol, centeredTol);
+        }
+      }
+      assertEquals(liveBefore, gpu.liveBytes(), "device bytes leaked by load + forward + close");
+    }
+  }
+
+  /** Files -> results with backend "cuda" (fp32 by default), as ImageInferenceParityTest does on the CPU. */
+  @ParameterizedTest
+  @ValueSource(strings = {"k7_classifier_safetensors", "k3_layerscale_sharded", "k5_model_bin"})
+  void imageInferenceOnCudaMatchesHuggingFace(String name) throws Exception {
+    gpuOrSkip(DType.F32).close();
+    Path dir = Fixtures.dir("fixtures/dinat/" + name);
+    List<ImageInput> inputs = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir.resolve("images"))) {
+      for (Path p : files.sorted().toList()) {
+        inputs.add(new ImageInput(p.getFileName().toString(), Files.readAllBytes(p)));
+      }
+    }
+    try (ImageInference inference = ImageInference.open(dir.resolve("model"), new InferenceOptions(3, true, 2, "cuda"))) {
+      assertEquals(true, inference.backendDescription().contains("F32"), inference.backendDescription());
+      List<ImageResult> results = inference.run(inputs);
+      int n = results.size();
+      assertEquals(inputs.size(), n);
+      float[][] pooled = new float[n][];
+      float[][] logits = new float[n][];
+      for (int i = 0; i < n; i++) {
+        assertNull(results.get(i).error(), results.get(i).error());
+        pooled[i] = results.get(i).embedding();
+        logits[i] = results.get(i).logits();
+      }
+      double[][] pooledRef = Compare.rows(Npy.read(dir.resolve("pooled.npy")).doubles(), n);
+      report(name, DType.F32, "files->pooled", pooled, pooledRef);
+      DinatParity.assertRows(name + " cuda files->pooled", pooled, pooledRef);
+      if (inference.hasClassifier()) {
+        double[][] ref = Compare.rows(Npy.read(dir.resolve("logits.npy")).doubles(), n);
+        report(name, DType.F32, "files->logits", logits, ref);
+        DinatParity.assertRows(name + " cuda files->logits", logits, ref);
+      }
+    }
+  }
+
+  private static void report(String name, DType dtype, String what, float[][] actual, double[][] ref) {
+    double worst = 0;
+    for (int i = 0; i < actual.length; i++) {
+      worst = Math.max(worst, Compare.maxRelativeError(actual[i], ref[i]));
+    }
+    System.out.printf("[gpu-parity] %s %s %s: worst row %.3g, image-dependent part %.3g%n", name, dtype, what, worst,
+        Compare.centeredRelativeError(actual, ref));
+  }
+
+  /** NCHW (HF) -> NHWC (ours). */
+  static float[] toChannelsLast(float[] nchw, int n, int c, int h, int w) {
+    float[] out = new float[nchw.length];
+    for (int b = 0; b < n; b++) {
+      for (int ch = 0; ch < c; ch++) {
+        for (int y = 0; y < h; y++) {
+          for (int x = 0; x < w; x++) {
+            out[((b * h + y) * w + x) * c + ch] = nchw[((b * c + ch) * h + y) * w + x];
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
