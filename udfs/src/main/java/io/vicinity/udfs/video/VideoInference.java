@@ -84,6 +84,11 @@ public final class VideoInference implements AutoCloseable {
     return model.config();
   }
 
+  /** The attention the encoder runs (for output rows). */
+  public VideoAttention attention() {
+    return attention;
+  }
+
   /** Processes clips; the result list has the same order and size as the input. */
   public List<ClipResult> run(List<VideoClip> clips) {
     ClipResult[] results = new ClipResult[clips.size()];

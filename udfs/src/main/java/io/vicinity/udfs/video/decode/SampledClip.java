@@ -1,0 +1,39 @@
+package io.vicinity.udfs.video.decode;
+
+import io.vicinity.udfs.video.VideoClip;
+import java.util.List;
+
+/**
+ * A clip with its decoded frames ({@code plan.frameIndices()} order, padding repeats included).
+ *
+ * @param startMs timestamp of the first frame
+ * @param endMs end of the last real frame (its timestamp plus its duration)
+ */
+public record SampledClip(ClipPlan plan, List<DecodedFrame> frames, long startMs, long endMs) {
+  public SampledClip {
+    frames = List.copyOf(frames);
+  }
+
+  /** The frames as one uint8 clip for VideoInference; every frame must have the same size. */
+  public VideoClip toVideoClip(String id) {
+    int w = frames.get(0).image().width();
+    int h = frames.get(0).image().height();
+    int per = w * h * 3;
+    byte[] rgb = new byte[Math.multiplyExact(per, frames.size())];
+    for (int i = 0; i < frames.size(); i++) {
+      DecodedFrame f = frames.get(i);
+      if (f.image().width() != w || f.image().height() != h) {
+        throw new IllegalArgumentException("frame size changes inside the clip: frame " + frames.get(0).index()
+            + " is " + w + "x" + h + ", frame " + f.index() + " is " + f.image().width() + "x" + f.image().height());
+      }
+      System.arraycopy(f.image().rgb(), 0, rgb, i * per, per);
+    }
+    return VideoClip.ofRgb(id, frames.size(), h, w, rgb);
+  }
+
+  /** Bytes of pixel data this clip will occupy as a VideoClip. */
+  public long rgbBytes() {
+    DecodedFrame f = frames.get(0);
+    return (long) f.image().width() * f.image().height() * 3 * frames.size();
+  }
+}

@@ -1,0 +1,152 @@
+package io.vicinity.udfs.video.decode;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.vicinity.udfs.image.RgbImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Decoding videos written by FFmpeg itself: exact frames (FFV1), timestamps, and every kind of bad file. */
+class VideoDecoderTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void nativesLoadOnThisPlatform() {
+    String version = VideoDecoder.ffmpegVersion();
+    assertTrue(version.matches("\\d+\\.\\d+.*"), version);
+  }
+
+  @Test
+  void losslessFfv1GivesBackExactlyTheFramesWritten() {
+    List<RgbImage> written = TestVideos.noise(7, 50, 30, 1);
+    Path file = TestVideos.write(dir, "noise", TestVideos.Kind.FFV1_MKV, written, 25);
+    try (VideoDecoder d = VideoDecoder.open("noise.mkv", file)) {
+      VideoInfo info = d.info();
+      assertEquals("ffv1", info.codec());
+      assertTrue(info.container().contains("matroska"), info.container());
+      assertEquals(50, info.width());
+      assertEquals(30, info.height());
+      assertEquals(25.0, info.frameRate(), 1e-9);
+      assertEquals(280, info.durationMs(), 1, "7 frames at 25 fps");
+      for (int i = 0; i < written.size(); i++) {
+        DecodedFrame f = d.next();
+        assertEquals(i, f.index());
+        assertEquals(i * 40L, f.timestampMs(), "timestamp of frame " + i);
+        assertEquals(i * 40L + 40, f.endMs());
+        assertEquals(50, f.image().width());
+        assertEquals(30, f.image().height());
+        assertArrayEquals(written.get(i).rgb(), f.image().rgb(), "frame " + i);
+      }
+      assertEquals(null, d.next());
+      assertEquals(null, d.next(), "stays at the end");
+      assertEquals(7, d.framesDecoded());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = TestVideos.Kind.class, names = {"H264_MP4", "VP9_WEBM", "MPEG4_MKV"})
+  void lossyCodecsDecodeEveryFrameCloseToTheOriginal(TestVideos.Kind kind) {
+    assumeTrue(kind.available(), kind.codec + " encoder not in this FFmpeg build");
+    List<RgbImage> written = TestVideos.frames(12, 48, 40, 2);
+    Path file = TestVideos.write(dir, "smooth", kind, written, 30);
+    List<DecodedFrame> frames = VideoDecoder.readAll(file.getFileName().toString(), file);
+    assertEquals(12, frames.size(), kind.toString());
+    for (int i = 0; i < frames.size(); i++) {
+      DecodedFrame f = frames.get(i);
+      assertEquals(i, f.index());
+      assertEquals(Math.round(i * 1000 / 30.0), f.timestampMs(), 1, kind + " frame " + i);
+      double diff = TestVideos.meanAbsDiff(written.get(i), f.image());
+      // Close to its own frame, not to a neighbour: the blue channel changes by 20 per frame.
+      assertTrue(diff < 6, kind + " frame " + i + " differs by " + diff);
+    }
+  }
+
+  @Test
+  void mp4DeclaresItsFrameCount() {
+    assumeTrue(TestVideos.Kind.H264_MP4.available());
+    Path file = TestVideos.write(dir, "count", TestVideos.Kind.H264_MP4, TestVideos.frames(10, 32, 32, 3), 25);
+    try (VideoDecoder d = VideoDecoder.open("count.mp4", file)) {
+      assertEquals("h264", d.info().codec());
+      assertEquals(10, d.info().declaredFrames());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = TestVideos.Kind.class, names = {"FFV1_MKV", "H264_MP4", "H264_MP4_FASTSTART", "VP9_WEBM"})
+  void aFileCutInHalfIsAnErrorNotFewerFrames(TestVideos.Kind kind) {
+    assumeTrue(kind.available(), kind.codec + " encoder not in this FFmpeg build");
+    Path file = TestVideos.write(dir, "whole", kind, TestVideos.noise(20, 48, 40, 4), 25);
+    Path cut = TestVideos.truncated(file, 0.5);
+    VideoDecodeException e = assertThrows(VideoDecodeException.class,
+        () -> VideoDecoder.readAll("s3a://bucket/cut" + kind.extension, cut));
+    assertTrue(e.getMessage().startsWith("s3a://bucket/cut" + kind.extension + ": "), e.getMessage());
+    assertTrue(e.getMessage().matches(".*(truncated|damaged|corrupt).*"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = TestVideos.Kind.class, names = {"FFV1_MKV", "VP9_WEBM", "H264_MP4_FASTSTART"})
+  void aFileMissingOnlyItsLastFrameIsAlsoTruncated(TestVideos.Kind kind) throws IOException {
+    assumeTrue(kind.available(), kind.codec + " encoder not in this FFmpeg build");
+    Path file = TestVideos.write(dir, "long", kind, TestVideos.noise(40, 48, 40, 5), 25);
+    assertEquals(40, VideoDecoder.readAll("long", file).size(), "the whole file decodes");
+    // Matroska ends with its index (cues), MP4 with the last frames: 98% of the bytes lose about one frame.
+    Path cut = TestVideos.truncated(file, 0.98);
+    VideoDecodeException e = assertThrows(VideoDecodeException.class, () -> VideoDecoder.readAll("long", cut));
+    assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("corrupt"), e.getMessage());
+  }
+
+  @Test
+  void randomBytesAreNotAVideo() throws IOException {
+    byte[] junk = new byte[50_000];
+    new Random(6).nextBytes(junk);
+    Path file = Files.write(dir.resolve("junk.mp4"), junk);
+    VideoDecodeException e = assertThrows(VideoDecodeException.class, () -> VideoDecoder.open("junk.mp4", file));
+    assertTrue(e.getMessage().startsWith("junk.mp4: cannot open as a video"), e.getMessage());
+  }
+
+  @Test
+  void emptyAndMissingFilesAreErrors() throws IOException {
+    Path empty = Files.createFile(dir.resolve("empty.webm"));
+    assertEquals("empty.webm: empty file",
+        assertThrows(VideoDecodeException.class, () -> VideoDecoder.open("empty.webm", empty)).getMessage());
+    Path missing = dir.resolve("nope.mkv");
+    assertTrue(assertThrows(VideoDecodeException.class, () -> VideoDecoder.open("nope.mkv", missing)).getMessage()
+        .startsWith("nope.mkv: no such file"));
+  }
+
+  @Test
+  void framesLargerThanTheLimitAreRefusedBeforeDecoding() {
+    Path file = TestVideos.write(dir, "big", TestVideos.Kind.FFV1_MKV, TestVideos.noise(2, 64, 48, 7), 25);
+    VideoDecodeException e = assertThrows(VideoDecodeException.class, () -> VideoDecoder.open("big.mkv", file, 1000));
+    assertTrue(e.getMessage().contains("64x48 exceed the limit of 1000 pixels"), e.getMessage());
+  }
+
+  @Test
+  void matroskaDurationTagsParse() {
+    assertEquals(1500, VideoDecoder.parseTagDuration("00:00:01.500000000"));
+    assertEquals(3_723_040, VideoDecoder.parseTagDuration("01:02:03.040000000"));
+    assertEquals(-1, VideoDecoder.parseTagDuration("garbage"));
+    assertEquals(-1, VideoDecoder.parseTagDuration("00:00:00.000000000"));
+  }
+
+  @Test
+  void closeIsIdempotentAndNextAfterCloseFails() {
+    Path file = TestVideos.write(dir, "c", TestVideos.Kind.FFV1_MKV, TestVideos.noise(2, 16, 16, 8), 25);
+    VideoDecoder d = VideoDecoder.open("c.mkv", file);
+    d.close();
+    d.close();
+    assertThrows(IllegalStateException.class, d::next);
+  }
+}
