@@ -11,7 +11,7 @@ import java.util.Iterator;
 /**
  * A Hugging Face {@code preprocessor_config.json}, reduced to what our preprocessing needs. Missing
  * keys take the defaults of the processor family's class (ViTImageProcessor unless the config names
- * ConvNextImageProcessor / ConvNextFeatureExtractor). A value we cannot honour is an
+ * ConvNextImageProcessor / ConvNextFeatureExtractor or SegformerImageProcessor). A value we cannot honour is an
  * IllegalArgumentException naming the key and the value; unknown keys are ignored, as HF does.
  */
 public record PreprocessorConfig(
@@ -34,12 +34,20 @@ public record PreprocessorConfig(
     /** ViTImageProcessor: resize to {@code size}, no crop unless asked. */
     VIT,
     /** ConvNextImageProcessor: below 384, resize shortest edge to size/crop_pct, then crop. */
-    CONVNEXT
+    CONVNEXT,
+    /**
+     * SegformerImageProcessor (what UperNet checkpoints ship): ViT's resize with other defaults, 512x512
+     * and ImageNet's mean/std. Its do_reduce_labels only concerns training labels.
+     */
+    SEGFORMER
   }
 
   /** IMAGENET_STANDARD_MEAN / _STD, the defaults of both families. */
   public static final double[] IMAGENET_STANDARD_MEAN = {0.5, 0.5, 0.5};
   public static final double[] IMAGENET_STANDARD_STD = {0.5, 0.5, 0.5};
+  /** IMAGENET_DEFAULT_MEAN / _STD, SegformerImageProcessor's defaults. */
+  public static final double[] IMAGENET_DEFAULT_MEAN = {0.485, 0.456, 0.406};
+  public static final double[] IMAGENET_DEFAULT_STD = {0.229, 0.224, 0.225};
   public static final double DEFAULT_RESCALE_FACTOR = 1 / 255.0;
   public static final double DEFAULT_CROP_PCT = 224 / 256.0;
 
@@ -76,7 +84,10 @@ public record PreprocessorConfig(
     }
     Family family = family(json);
     boolean convNext = family == Family.CONVNEXT;
-    ResizeSpec size = size(json.get("size"), convNext);
+    boolean segformer = family == Family.SEGFORMER;
+    ResizeSpec size = segformer && isAbsent(json.get("size"))
+        ? new ResizeSpec.Exact(512, 512)
+        : size(json.get("size"), convNext);
     if (convNext && !(size instanceof ResizeSpec.ShortestEdge)) {
       throw unsupported("size", json.get("size"), "ConvNextImageProcessor needs {\"shortest_edge\": n}");
     }
@@ -96,8 +107,8 @@ public record PreprocessorConfig(
         bool(json, "do_rescale", true),
         positive(json, "rescale_factor", DEFAULT_RESCALE_FACTOR),
         bool(json, "do_normalize", true),
-        perChannel(json, "image_mean", IMAGENET_STANDARD_MEAN),
-        perChannel(json, "image_std", IMAGENET_STANDARD_STD),
+        perChannel(json, "image_mean", segformer ? IMAGENET_DEFAULT_MEAN : IMAGENET_STANDARD_MEAN),
+        perChannel(json, "image_std", segformer ? IMAGENET_DEFAULT_STD : IMAGENET_STANDARD_STD),
         isAbsent(json.get("do_convert_rgb")) ? null : bool(json, "do_convert_rgb", false));
   }
 
@@ -114,7 +125,10 @@ public record PreprocessorConfig(
       if (name.startsWith("ViT")) {
         return Family.VIT;
       }
-      throw unsupported(key, type, "supported: ViTImageProcessor, ConvNextImageProcessor"
+      if (name.startsWith("Segformer")) {
+        return Family.SEGFORMER;
+      }
+      throw unsupported(key, type, "supported: ViTImageProcessor, ConvNextImageProcessor, SegformerImageProcessor"
           + " (and their Fast/Pil/FeatureExtractor variants)");
     }
     return Family.VIT;

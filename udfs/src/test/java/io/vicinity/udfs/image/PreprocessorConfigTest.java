@@ -41,6 +41,22 @@ class PreprocessorConfigTest {
   }
 
   @Test
+  void segformerProcessorOfUperNetCheckpoints() {
+    // the shape of openmmlab/upernet-* preprocessor configs; missing keys take Segformer's defaults
+    PreprocessorConfig c = parse("{\"image_processor_type\": \"SegformerImageProcessor\","
+        + " \"do_reduce_labels\": false, \"resample\": 2}");
+    assertEquals(PreprocessorConfig.Family.SEGFORMER, c.family());
+    assertEquals(new ResizeSpec.Exact(512, 512), c.size());
+    assertEquals(ResampleFilter.BILINEAR, c.resample());
+    assertArrayEquals(new double[] {0.485, 0.456, 0.406}, c.imageMean());
+    assertArrayEquals(new double[] {0.229, 0.224, 0.225}, c.imageStd());
+    PreprocessorConfig sized = parse("{\"image_processor_type\": \"SegformerImageProcessor\","
+        + " \"size\": {\"height\": 256, \"width\": 320}, \"image_mean\": [0.5, 0.5, 0.5]}");
+    assertEquals(new ResizeSpec.Exact(256, 320), sized.size());
+    assertArrayEquals(new double[] {0.5, 0.5, 0.5}, sized.imageMean());
+  }
+
+  @Test
   void dinatStyleConvNextConfig() {
     // the shape of shi-labs DiNAT preprocessor configs: int size, crop_pct, bicubic
     PreprocessorConfig c = parse("{\"crop_pct\": 0.875, \"do_normalize\": true, \"do_resize\": true,"
