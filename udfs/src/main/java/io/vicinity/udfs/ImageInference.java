@@ -1,6 +1,5 @@
 package io.vicinity.udfs;
 
-import ai.djl.modality.Classifications;
 import io.vicinity.kernels.Backend;
 import io.vicinity.kernels.BackendChoice;
 import io.vicinity.kernels.BackendOptions;
@@ -9,7 +8,6 @@ import io.vicinity.udfs.dinat.DinatModel;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.image.ImageDecoder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,7 +115,7 @@ public final class ImageInference implements AutoCloseable {
       @Override
       public ImageResult result(ImagePipeline.Prepared p, DinatModel.Output out, int i) {
         float[] logits = out.logits() == null ? null : out.logits()[i];
-        return new ImageResult(p.path(), p.width(), p.height(), out.pooled()[i], topK(logits),
+        return new ImageResult(p.path(), p.width(), p.height(), out.pooled()[i], TopK.of(model.labels(), logits, options.topK()),
             options.emitLogits() ? logits : null, null);
       }
 
@@ -126,33 +124,6 @@ public final class ImageInference implements AutoCloseable {
         return ImageResult.failed(path, width, height, error);
       }
     };
-
-  /** Softmax probabilities of the k best classes, through DJL's Classifications. */
-  private List<ScoredLabel> topK(float[] logits) {
-    if (logits == null || options.topK() == 0) {
-      return List.of();
-    }
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : logits) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    List<Double> probs = new ArrayList<>(logits.length);
-    for (float v : logits) {
-      double e = Math.exp(v - max);
-      probs.add(e);
-      sum += e;
-    }
-    for (int i = 0; i < probs.size(); i++) {
-      probs.set(i, probs.get(i) / sum);
-    }
-    Classifications c = new Classifications(model.labels(), probs);
-    List<ScoredLabel> out = new ArrayList<>();
-    for (Classifications.Classification item : c.topK(Math.min(options.topK(), logits.length))) {
-      out.add(new ScoredLabel(item.getClassName(), (float) item.getProbability()));
-    }
-    return out;
-  }
 
   @Override
   public void close() {

@@ -9,11 +9,10 @@ import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.nn.LayerNorm;
 import io.vicinity.udfs.nn.Linear;
 import io.vicinity.udfs.nn.WeightLoader;
+import io.vicinity.udfs.nn.WeightArena;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * DiNAT as Hugging Face defines it ({@code DinatModel}, {@code DinatForImageClassification}): a two-conv
@@ -22,8 +21,6 @@ import org.slf4j.LoggerFactory;
  * this object; {@link #forward} is safe to call from several threads if the backend is.
  */
 public final class DinatModel implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(DinatModel.class);
-
   /** Architectures this class loads (config.json "architectures"). */
   public static final Set<String> ARCHITECTURES = Set.of("DinatModel", "DinatForImageClassification");
 
@@ -76,21 +73,10 @@ public final class DinatModel implements AutoCloseable {
     }
     // DinatForImageClassification stores the backbone under "dinat."; a bare DinatModel has no prefix.
     String prefix = state.contains("dinat.embeddings.norm.weight") ? "dinat." : "";
-    Arena arena = backend.openArena("weights:" + dir.name());
-    try {
+    return WeightArena.build(dir, backend, arch, arena -> {
       WeightLoader root = new WeightLoader(state, backend);
-      DinatModel model = new DinatModel(config, backend, arena, root, prefix, withClassifier, labels);
-      arena.seal();
-      Set<String> unused = state.unusedNames();
-      if (!unused.isEmpty()) {
-        LOG.warn("{}: {} tensors in the checkpoint are not used by {}: {}", dir.dir(), unused.size(), arch,
-            unused.size() > 8 ? List.copyOf(unused).subList(0, 8) + "..." : unused);
-      }
-      return model;
-    } catch (RuntimeException e) {
-      arena.close(); // roll back what was uploaded before the failure
-      throw e instanceof ModelLoadException ? e : new ModelLoadException(dir.dir() + ": " + e.getMessage(), e);
-    }
+      return new DinatModel(config, backend, arena, root, prefix, withClassifier, labels);
+    });
   }
 
   static DinatConfig parseConfig(HfModelDir dir) {

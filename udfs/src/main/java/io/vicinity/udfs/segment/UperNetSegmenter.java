@@ -8,12 +8,10 @@ import io.vicinity.udfs.dinat.DinatBackbone;
 import io.vicinity.udfs.hf.ConfigReader;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.nn.WeightLoader;
+import io.vicinity.udfs.nn.WeightArena;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hugging Face's {@code UperNetForSemanticSegmentation} on a {@link DinatBackbone}: backbone feature maps ->
@@ -23,8 +21,6 @@ import org.slf4j.LoggerFactory;
  * ignored. Weights live on the backend in an arena owned by this object.
  */
 public final class UperNetSegmenter implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(UperNetSegmenter.class);
-
   public static final String ARCHITECTURE = "UperNetForSemanticSegmentation";
   private static final String MODEL_TYPE = "upernet";
   private static final int[] DEFAULT_POOL_SCALES = {1, 2, 3, 6};
@@ -68,8 +64,7 @@ public final class UperNetSegmenter implements AutoCloseable {
           + config.getString("backbone", null) + "', is not supported; only an embedded DinatBackbone)");
     }
     var state = dir.weights();
-    Arena arena = backend.openArena("weights:" + dir.name());
-    try {
+    return WeightArena.build(dir, backend, arch, arena -> {
       WeightLoader root = new WeightLoader(state, backend);
       DinatBackbone backbone =
           DinatBackbone.load(backboneConfig, source + " > backbone_config", root.at("backbone."));
@@ -78,18 +73,8 @@ public final class UperNetSegmenter implements AutoCloseable {
       UperNetHead head = new UperNetHead(root.at("decode_head."), backbone.channels(),
           config.getInt("hidden_size", DEFAULT_HIDDEN_SIZE), poolScales(config, source), numLabels);
       markAuxiliaryHeadUsed(state);
-      UperNetSegmenter model = new UperNetSegmenter(backend, arena, backbone, head, labels);
-      arena.seal();
-      Set<String> unused = state.unusedNames();
-      if (!unused.isEmpty()) {
-        LOG.warn("{}: {} tensors in the checkpoint are not used by {}: {}", dir.dir(), unused.size(), arch,
-            unused.size() > 8 ? List.copyOf(unused).subList(0, 8) + "..." : unused);
-      }
-      return model;
-    } catch (RuntimeException e) {
-      arena.close(); // roll back what was uploaded before the failure
-      throw e instanceof ModelLoadException ? e : new ModelLoadException(dir.dir() + ": " + e.getMessage(), e);
-    }
+      return new UperNetSegmenter(backend, arena, backbone, head, labels);
+    });
   }
 
   private static int[] poolScales(ConfigReader config, String source) {

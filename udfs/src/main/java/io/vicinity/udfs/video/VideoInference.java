@@ -1,13 +1,12 @@
 package io.vicinity.udfs.video;
 
-import ai.djl.modality.Classifications;
 import io.vicinity.kernels.Backend;
 import io.vicinity.kernels.BackendChoice;
 import io.vicinity.kernels.BackendOptions;
 import io.vicinity.kernels.Backends;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.ModelLoadException;
-import io.vicinity.udfs.ScoredLabel;
+import io.vicinity.udfs.TopK;
 import io.vicinity.udfs.hf.HfModelDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -148,7 +147,7 @@ public final class VideoInference implements AutoCloseable {
     for (int i = 0; i < batch.size(); i++) {
       Prepared p = batch.get(i);
       float[] logits = out.logits() == null ? null : out.logits()[i];
-      results[p.index] = new ClipResult(p.id, out.pooled()[i], topK(logits), options.emitLogits() ? logits : null,
+      results[p.index] = new ClipResult(p.id, out.pooled()[i], TopK.of(model.labels(), logits, options.topK()), options.emitLogits() ? logits : null,
           out.positionsExtended(), out.attentionDensity(), null);
     }
   }
@@ -165,33 +164,6 @@ public final class VideoInference implements AutoCloseable {
     } finally {
       forwardLock.unlock();
     }
-  }
-
-  /** Softmax probabilities of the k best classes, through DJL's Classifications. */
-  private List<ScoredLabel> topK(float[] logits) {
-    if (logits == null || options.topK() == 0) {
-      return List.of();
-    }
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : logits) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    List<Double> probs = new ArrayList<>(logits.length);
-    for (float v : logits) {
-      double e = Math.exp(v - max);
-      probs.add(e);
-      sum += e;
-    }
-    for (int i = 0; i < probs.size(); i++) {
-      probs.set(i, probs.get(i) / sum);
-    }
-    Classifications c = new Classifications(model.labels(), probs);
-    List<ScoredLabel> out = new ArrayList<>();
-    for (Classifications.Classification item : c.topK(Math.min(options.topK(), logits.length))) {
-      out.add(new ScoredLabel(item.getClassName(), (float) item.getProbability()));
-    }
-    return out;
   }
 
   @Override

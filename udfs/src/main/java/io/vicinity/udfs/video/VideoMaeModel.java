@@ -10,12 +10,11 @@ import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.nn.LayerNorm;
 import io.vicinity.udfs.nn.Linear;
 import io.vicinity.udfs.nn.WeightLoader;
+import io.vicinity.udfs.nn.WeightArena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * VideoMAE as Hugging Face defines it ({@code VideoMAEModel}, {@code VideoMAEForVideoClassification}; the
@@ -30,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * {@code num_frames} extend the position table (see {@link SinusoidPositions}) and say so in the output.
  */
 public final class VideoMaeModel implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(VideoMaeModel.class);
-
   public static final String CLASSIFICATION = "VideoMAEForVideoClassification";
   /** Architectures this class loads (config.json "architectures"); pre-training loads as its encoder. */
   public static final Set<String> ARCHITECTURES = Set.of("VideoMAEModel", CLASSIFICATION, "VideoMAEForPreTraining");
@@ -105,21 +102,10 @@ public final class VideoMaeModel implements AutoCloseable {
     }
     // Classification and pre-training store the encoder under "videomae."; a bare VideoMAEModel has no prefix.
     String prefix = state.contains("videomae.embeddings.patch_embeddings.projection.weight") ? "videomae." : "";
-    Arena arena = backend.openArena("weights:" + dir.name());
-    try {
-      VideoMaeModel model = new VideoMaeModel(config, backend, arena, new WeightLoader(state, backend), prefix,
+    return WeightArena.build(dir, backend, arch, arena -> {
+      return new VideoMaeModel(config, backend, arena, new WeightLoader(state, backend), prefix,
           withClassifier, labels);
-      arena.seal();
-      Set<String> unused = state.unusedNames();
-      if (!unused.isEmpty()) {
-        LOG.warn("{}: {} tensors in the checkpoint are not used by {}: {}", dir.dir(), unused.size(), arch,
-            unused.size() > 8 ? List.copyOf(unused).subList(0, 8) + "..." : unused);
-      }
-      return model;
-    } catch (RuntimeException e) {
-      arena.close(); // roll back what was uploaded before the failure
-      throw e instanceof ModelLoadException ? e : new ModelLoadException(dir.dir() + ": " + e.getMessage(), e);
-    }
+    });
   }
 
   static VideoMaeConfig parseConfig(HfModelDir dir) {
