@@ -433,6 +433,35 @@ public final class CudaBackend implements Backend {
     return out;
   }
 
+  @Override
+  public synchronized Tensor selfAttention(Tensor qkv, int heads, io.vicinity.kernels.AttentionMask mask) {
+    enter();
+    AttentionLaunch a = AttentionLaunch.plan(qkv.shape(), heads, mask, computeType);
+    CudaTensor out = newTensor(AttentionLaunch.OP, a.outputShape());
+    a.launch(launcher, ptr(qkv, AttentionLaunch.OP), out.ptr(AttentionLaunch.OP));
+    return out;
+  }
+
+  @Override
+  public synchronized Tensor conv3d(Tensor x, Tensor weight, Tensor bias, int strideT, int strideH, int strideW) {
+    enter();
+    final String op = Conv3dLaunch.OP;
+    Conv3dLaunch c = Conv3dLaunch.plan(x.shape(), weight.shape(), strideT, strideH, strideW);
+    requireVector(bias, c.cout(), op, "bias");
+    CudaTensor out = newTensor(op, c.outputShape());
+    Supplier<String> shapes = () -> "conv3d x " + Shapes.str(x.shape()) + " weight " + Shapes.str(weight.shape());
+    long colElems = c.rows() * c.patchLength();
+    DeviceBuffer col = pool.acquire(colElems * computeType.bytes(), "conv3d im2col " + Shapes.str(x.shape()));
+    try {
+      launcher.launch1d(KernelCatalog.kernel("im2col3d", computeType), colElems, shapes,
+          Pointer.to(c.params(ptr(x, op), col.ptr())));
+      gemm(op, col.ptr(), c.rows(), c.patchLength(), weight, bias, Epilogue.NONE, out, shapes);
+    } finally {
+      pool.release(col); // stream order: the GEMM reads it before any later reuse
+    }
+    return out;
+  }
+
   /** Forces the generic NA kernel (tests compare the two paths). */
   synchronized Tensor neighborhoodAttention2dGeneric(Tensor qkv, Tensor rpb, NaParams params) {
     enter();

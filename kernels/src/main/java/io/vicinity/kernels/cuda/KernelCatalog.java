@@ -58,6 +58,34 @@ final class KernelCatalog {
     return 2 * (nkmax * (headDim + 8) + headDim * (nkmax + 8)) + 4 * rpbMax + 2 * nkmax;
   }
 
+  /** Self-attention (attention.cu): queries per CTA and threads of the fused kernel, warps of the generic one. */
+  static final int ATTN_TILE = 64;
+  static final int ATTN_THREADS = 128;
+  static final int ATTN_REF_WARPS = 4;
+  static final int ATTN_REF_MAX_HEAD_DIM = 256;
+
+  enum AttnPath { FUSED_TENSOR_CORE, GENERIC }
+
+  /** Tensor cores for 16-bit storage and head dims 16, 32, 64, 128; the warp-per-query kernel otherwise. */
+  static AttnPath attentionPath(DType t, int headDim) {
+    boolean tcType = t == DType.BF16 || t == DType.F16;
+    boolean tcDim = headDim == 16 || headDim == 32 || headDim == 64 || headDim == 128;
+    return tcType && tcDim ? AttnPath.FUSED_TENSOR_CORE : AttnPath.GENERIC;
+  }
+
+  /** {@code vc_attn_tc_<dtype>_d<D>_<mask>} or {@code vc_attn_ref_<dtype>_<mask>}, mask in dense/radial/na3d. */
+  static String attentionKernel(AttnPath path, DType t, int headDim, String mask) {
+    return switch (path) {
+      case FUSED_TENSOR_CORE -> "vc_attn_tc_" + suffix(t) + "_d" + headDim + "_" + mask;
+      case GENERIC -> "vc_attn_ref_" + suffix(t) + "_" + mask;
+    };
+  }
+
+  /** attention.cu tc_smem_bytes: double-buffered K and V tiles (64 rows, pitch D + 8 halves) + the w table. */
+  static int attentionSharedBytes(int headDim) {
+    return 2 * 2 * 64 * (headDim + 8) * 2 + 1024 * 4;
+  }
+
   static String gemmKernel(DType t) {
     return "vc_gemm_" + suffix(t);
   }

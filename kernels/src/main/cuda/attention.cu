@@ -1,0 +1,522 @@
+// Masked multi-head self-attention forward (Backend.selfAttention): qkv [B, N, 3, heads, D] -> out [B, N, heads, D],
+// softmax over exactly the (query, key) pairs the mask allows (io.vicinity.kernels.AttentionMask):
+//   DENSE  every pair;
+//   RADIAL |k - l| <= w(|i - j|) for query (frame i, position k), key (frame j, position l), plus the optional
+//          sink (key frame 0); w(dist) is "all" for dist <= 1, delta*S/2^r - 1 in the windowed bands, 0 (same
+//          position) on sampled far frames and "none" on the others: docs/design/radial-attention.md;
+//   NA3D   NATTEN's per-axis window on T, H and W: docs/design/neighborhood-attention.md.
+// Two kernels, chosen by KernelCatalog.attentionKernel:
+//  * attn_tc_<dtype>_d<D>_<mask> (bf16/f16, D in {16, 32, 64, 128}): flash-attention-2 style. A CTA owns 64
+//    consecutive queries of one (batch, head); 4 warps x 16 query rows. Key tiles of 64 tokens, aligned to
+//    multiples of 64, are visited only when the mask allows at least one pair of the tile (classify()); K and V
+//    of the next tile stream into shared memory with cp.async while the current one is multiplied (mma.sync
+//    m16n8k16, fp32 accumulation, online softmax in registers). Inside a tile each warp classifies its four
+//    16-key chunks: chunks with no allowed pair are skipped, fully allowed ones run without per-element tests,
+//    partial ones apply the token rule element by element. Scores never leave registers.
+//  * attn_ref_<dtype>_<mask> (any dtype, D <= 256): one warp per query, the same classification on 32-key
+//    chunks, scalar fp32 math (the fp32 path and odd head dims).
+#include "common.cuh"
+
+namespace vc {
+namespace attn {
+
+enum MaskKind : int { DENSE = 0, RADIAL = 1, NA3D = 2 };
+
+struct AttnParams {
+  const void* qkv;
+  void* out;
+  i64 batch, tokens, heads, head_dim;
+  i64 s_b, s_n;  // qkv strides in elements (batch, token); q at +h*D, k at +C, v at +2C
+  i64 o_b, o_n;  // out strides in elements
+  double delta;  // radial decay factor (same double arithmetic as AttentionMask.Radial.maxOffset)
+  float scale;
+  int kind;
+  int frames, per_frame, sink;                 // radial
+  int t, h, w, kt, kh, kw, dt, dh, dw;         // na3d
+};
+
+constexpr int ALL = 0x3fffffff;  // w meaning "every position"
+constexpr int WTAB = 1024;       // radial w(dist) cached in shared memory for dist < WTAB
+
+// The radial window half-width for a frame distance: ALL, >= 0 (|k - l| <= w), or -1 (no pair).
+__device__ __forceinline__ int radial_w(const AttnParams& p, int dist) {
+  if (dist <= 1) return ALL;
+  const int r = 31 - __clz(dist);
+  const i64 two_r = 1LL << r;
+  if (two_r <= p.per_frame) {
+    const double f = floor(p.delta * (double)p.per_frame / (double)two_r) - 1.0;
+    return f >= (double)p.per_frame ? ALL : (int)f;  // f >= -1 since delta > 0
+  }
+  const i64 step = (two_r + p.per_frame - 1) / p.per_frame;
+  return dist % step == 0 ? 0 : -1;
+}
+
+struct Radial {
+  const AttnParams& p;
+  const int* wtab;  // shared cache of radial_w
+  __device__ int w(int i, int j) const {
+    if (p.sink && j == 0) return ALL;
+    const int d = abs(i - j);
+    return d < WTAB ? wtab[d] : radial_w(p, d);
+  }
+  // 0: no allowed pair in queries [qa, qb] x keys [ka, kb]; 1: every pair allowed; 2: some.
+  __device__ int classify(int qa, int qb, int ka, int kb) const {
+    const int S = p.per_frame;
+    bool any = false, all = true;
+    for (int i = qa / S; i <= qb / S; ++i) {
+      const int k0 = i == qa / S ? qa % S : 0, k1 = i == qb / S ? qb % S : S - 1;
+      for (int j = ka / S; j <= kb / S; ++j) {
+        const int l0 = j == ka / S ? ka % S : 0, l1 = j == kb / S ? kb % S : S - 1;
+        const int ww = w(i, j);
+        const int near = max(0, max(l0 - k1, k0 - l1));  // smallest |k - l| over the rectangle
+        const int far = max(l1 - k0, k1 - l0);             // largest
+        if (ww >= 0 && near <= ww) any = true;
+        if (ww < 0 || far > ww) all = false;
+      }
+    }
+    return any ? (all ? 1 : 2) : 0;
+  }
+  struct Row { int i, k; };
+  __device__ Row row(int q) const { return {q / p.per_frame, q % p.per_frame}; }
+  __device__ bool allowed(const Row& r, int key) const {
+    const int j = key / p.per_frame, l = key - j * p.per_frame;
+    return abs(r.k - l) <= w(r.i, j);
+  }
+};
+
+__device__ __forceinline__ int na_start(int len, int k, int d, int i) {
+  const int g = i % d, ip = i / d;
+  const int lg = len / d + (g < len % d ? 1 : 0);
+  return max(0, min(ip - k / 2, lg - k)) * d + g;
+}
+
+struct Na3d {
+  const AttnParams& p;
+  // Keys some query of [c0, c1] may use on one axis: every window contains its query and spans (k-1)d; with
+  // d == 1 the window start is monotone, which gives the exact union.
+  __device__ static void axis_union(int len, int k, int d, int c0, int c1, int& lo, int& hi) {
+    if (d == 1) {
+      lo = na_start(len, k, 1, c0);
+      hi = na_start(len, k, 1, c1) + k - 1;
+    } else {
+      lo = max(0, c0 - (k - 1) * d);
+      hi = min(len - 1, c1 + (k - 1) * d);
+    }
+  }
+  // Coordinate box of the token range [a, b] (row-major T, H, W).
+  __device__ void box(int a, int b, int (&lo)[3], int (&hi)[3]) const {
+    const int hw = p.h * p.w;
+    lo[0] = a / hw; hi[0] = b / hw;
+    if (lo[0] != hi[0]) { lo[1] = 0; hi[1] = p.h - 1; } else { lo[1] = (a % hw) / p.w; hi[1] = (b % hw) / p.w; }
+    if (lo[0] != hi[0] || lo[1] != hi[1]) { lo[2] = 0; hi[2] = p.w - 1; } else { lo[2] = a % p.w; hi[2] = b % p.w; }
+  }
+  // Conservative: 0 when no key of the range can be in a window of the queries, else 2 (tested per element).
+  __device__ int classify(int qa, int qb, int ka, int kb) const {
+    int ql[3], qh[3], kl[3], kh_[3];
+    box(qa, qb, ql, qh);
+    box(ka, kb, kl, kh_);
+    const int len[3] = {p.t, p.h, p.w}, ker[3] = {p.kt, p.kh, p.kw}, dil[3] = {p.dt, p.dh, p.dw};
+#pragma unroll
+    for (int a = 0; a < 3; ++a) {
+      int lo, hi;
+      axis_union(len[a], ker[a], dil[a], ql[a], qh[a], lo, hi);
+      if (kh_[a] < lo || kl[a] > hi) return 0;
+    }
+    return 2;
+  }
+  struct Row { int st, sy, sx; };
+  __device__ Row row(int q) const {
+    const int x = q % p.w, y = (q / p.w) % p.h, t = q / (p.w * p.h);
+    return {na_start(p.t, p.kt, p.dt, t), na_start(p.h, p.kh, p.dh, y), na_start(p.w, p.kw, p.dw, x)};
+  }
+  __device__ static bool in_window(int off, int k, int d) { return off >= 0 && off % d == 0 && off / d < k; }
+  __device__ bool allowed(const Row& r, int key) const {
+    const int x = key % p.w, y = (key / p.w) % p.h, t = key / (p.w * p.h);
+    return in_window(t - r.st, p.kt, p.dt) && in_window(y - r.sy, p.kh, p.dh) && in_window(x - r.sx, p.kw, p.dw);
+  }
+};
+
+struct Dense {
+  const AttnParams& p;
+  __device__ int classify(int, int, int, int) const { return 1; }
+  struct Row {};
+  __device__ Row row(int) const { return {}; }
+  __device__ bool allowed(const Row&, int) const { return true; }
+};
+
+template <int KIND> struct MaskOf;
+template <> struct MaskOf<DENSE> { typedef Dense type; };
+template <> struct MaskOf<RADIAL> { typedef Radial type; };
+template <> struct MaskOf<NA3D> { typedef Na3d type; };
+
+template <int KIND>
+__device__ __forceinline__ typename MaskOf<KIND>::type make_mask(const AttnParams& p, const int* wtab);
+template <> __device__ __forceinline__ Dense make_mask<DENSE>(const AttnParams& p, const int*) { return Dense{p}; }
+template <> __device__ __forceinline__ Radial make_mask<RADIAL>(const AttnParams& p, const int* w) { return Radial{p, w}; }
+template <> __device__ __forceinline__ Na3d make_mask<NA3D>(const AttnParams& p, const int*) { return Na3d{p}; }
+
+__device__ void fill_wtab(const AttnParams& p, int* wtab) {
+  if (p.kind != RADIAL) return;
+  const int n = min(p.frames, WTAB);
+  for (int d = threadIdx.x; d < n; d += blockDim.x) wtab[d] = radial_w(p, d);
+}
+
+// ------------------------------------------------------------------ tensor-core kernel
+constexpr int TC_M = 64, TC_N = 64, TC_WARPS = 4, TC_CHUNK = 16;
+
+template <typename T> struct Mma;
+template <> struct Mma<__nv_bfloat16> {
+  static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+  static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+};
+template <> struct Mma<__half> {
+  static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+  static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
+    __half2 v = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+};
+
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
+  const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* smem) {
+  const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+
+// Dynamic shared memory of the tensor-core kernel (KernelCatalog.attentionSharedBytes mirrors it).
+__host__ __device__ constexpr int tc_smem_bytes(int d) { return 2 * 2 * TC_N * (d + 8) * 2 + WTAB * 4; }
+
+// Next key tile >= from (in tiles of TC_N) with at least one allowed pair for queries [qa, qb]; one warp
+// classifies 32 tiles at once. Returns ntiles when none is left. Every warp computes the same answer.
+template <typename M>
+__device__ int next_tile(const M& m, int from, int ntiles, int qa, int qb, int n) {
+  const int lane = threadIdx.x & 31;
+  for (int base = from; base < ntiles; base += 32) {
+    const int t = base + lane;
+    const bool hit = t < ntiles && m.classify(qa, qb, t * TC_N, min(n, (t + 1) * TC_N) - 1) != 0;
+    const unsigned ball = __ballot_sync(0xffffffffu, hit);
+    if (ball) return base + __ffs(ball) - 1;
+  }
+  return ntiles;
+}
+
+template <typename T, int D, int KIND>
+__device__ void attn_tc(const AttnParams p) {
+  static_assert(D % 16 == 0 && D >= 16 && D <= 128, "tensor-core attention takes head dims 16..128, multiples of 16");
+  static_assert(sizeof(T) == 2, "tensor-core path takes 16-bit storage");
+  constexpr int P = D + 8;  // smem row pitch (halves): conflict-free fragment loads and ldmatrix rows
+  extern __shared__ __align__(16) unsigned char smem[];
+  T* sK = reinterpret_cast<T*>(smem);        // [2][TC_N][P]
+  T* sV = sK + 2 * TC_N * P;                 // [2][TC_N][P]
+  int* wtab = reinterpret_cast<int*>(sV + 2 * TC_N * P);
+  fill_wtab(p, wtab);
+  __syncthreads();
+  const auto mask = make_mask<KIND>(p, wtab);
+
+  const int n = (int)p.tokens;
+  const int q0 = blockIdx.x * TC_M;
+  const int h = blockIdx.y;
+  const i64 b = blockIdx.z;
+  const i64 C = p.heads * D;
+  const T* base = (const T*)p.qkv + b * p.s_b + (i64)h * D;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int qb = min(n - 1, q0 + TC_M - 1);
+  const int wa = min(n - 1, q0 + warp * 16), wb = min(n - 1, q0 + warp * 16 + 15);
+  const bool warp_live = q0 + warp * 16 < n;
+  // this lane's two fragment rows (clamped to the last token: padding rows compute, never store)
+  const int qr[2] = {min(n - 1, q0 + warp * 16 + (lane >> 2)), min(n - 1, q0 + warp * 16 + (lane >> 2) + 8)};
+  const typename MaskOf<KIND>::type::Row rows[2] = {mask.row(qr[0]), mask.row(qr[1])};
+
+  uint32_t qa[D / 16][4];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const T* qp = base + (i64)qr[i] * p.s_n;
+#pragma unroll
+    for (int s = 0; s < D / 16; ++s) {
+      const int dd = s * 16 + (lane & 3) * 2;
+      qa[s][i] = *reinterpret_cast<const uint32_t*>(qp + dd);
+      qa[s][2 + i] = *reinterpret_cast<const uint32_t*>(qp + dd + 8);
+    }
+  }
+  float o[D / 8][4];
+#pragma unroll
+  for (int j = 0; j < D / 8; ++j) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
+  float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.f, 0.f};
+  const float sl2 = p.scale * 1.4426950408889634f;
+
+  const int ntiles = (n + TC_N - 1) / TC_N;
+  constexpr int CH = D / 8;  // 16-byte pieces per row
+  auto load_tile = [&](int tile, int buf) {
+    T* k = sK + buf * TC_N * P;
+    T* v = sV + buf * TC_N * P;
+    for (int i = threadIdx.x; i < TC_N * CH; i += TC_WARPS * 32) {
+      const int r = i / CH, c = i % CH, key = tile * TC_N + r;
+      const T* src = base + (i64)min(key, n - 1) * p.s_n + c * 8;
+      cp_async16(k + r * P + c * 8, src + C, key < n);  // zero-fill past the sequence
+      cp_async16(v + r * P + c * 8, src + 2 * C, key < n);
+    }
+    cp_async_commit();
+  };
+
+  int tile = next_tile(mask, 0, ntiles, q0, qb, n);
+  if (tile < ntiles) load_tile(tile, 0);
+  for (int buf = 0; tile < ntiles; buf ^= 1) {
+    const int next = next_tile(mask, tile + 1, ntiles, q0, qb, n);
+    if (next < ntiles) {
+      load_tile(next, buf ^ 1);  // the other buffer was released by the barrier at the end of the last step
+      cp_async_wait<1>();
+    } else {
+      cp_async_wait<0>();
+    }
+    __syncthreads();
+    const int k0 = tile * TC_N;
+    // per 16-key chunk: 0 skip, 1 all pairs allowed, 2 test each pair (lanes 0..3 classify, then broadcast)
+    int mine = 0;
+    if (lane < TC_N / TC_CHUNK && warp_live) {
+      const int ka = k0 + lane * TC_CHUNK;
+      if (ka < n) {
+        const int kb = min(n - 1, ka + TC_CHUNK - 1);
+        mine = mask.classify(wa, wb, ka, kb);
+        if (mine == 1 && kb != ka + TC_CHUNK - 1) mine = 2;  // chunk runs past the sequence
+      }
+    }
+    int flag[TC_N / TC_CHUNK];
+    bool any = false;
+#pragma unroll
+    for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
+      flag[c] = __shfl_sync(0xffffffffu, mine, c);
+      any |= flag[c] != 0;
+    }
+    if (any) {
+      const T* kt = sK + buf * TC_N * P;
+      const T* vt = sV + buf * TC_N * P;
+      float s[TC_N / 8][4];
+#pragma unroll
+      for (int j = 0; j < TC_N / 8; ++j) {
+        s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
+        if (flag[j / 2] == 0) continue;
+        const T* kp = kt + (j * 8 + (lane >> 2)) * P + (lane & 3) * 2;
+#pragma unroll
+        for (int ss = 0; ss < D / 16; ++ss) {
+          const uint32_t b0 = *reinterpret_cast<const uint32_t*>(kp + ss * 16);
+          const uint32_t b1 = *reinterpret_cast<const uint32_t*>(kp + ss * 16 + 8);
+          Mma<T>::run(s[j], qa[ss], b0, b1);
+        }
+      }
+      float cmax[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+      for (int j = 0; j < TC_N / 8; ++j) {
+        const int f = flag[j / 2];
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          float v = s[j][e] * sl2;
+          if (f == 0) {
+            v = -INFINITY;
+          } else if (f == 2) {
+            const int key = k0 + j * 8 + (lane & 3) * 2 + (e & 1);
+            if (key >= n || !mask.allowed(rows[e >> 1], key)) v = -INFINITY;
+          }
+          s[j][e] = v;
+          cmax[e >> 1] = fmaxf(cmax[e >> 1], v);
+        }
+      }
+      float corr[2];
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 1));
+        cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 2));
+        const float mnew = fmaxf(mrow[i], cmax[i]);
+        corr[i] = mnew == -INFINITY ? 1.f : exp2f(mrow[i] - mnew);
+        mrow[i] = mnew;
+        lrow[i] *= corr[i];
+      }
+#pragma unroll
+      for (int j = 0; j < D / 8; ++j) {
+        o[j][0] *= corr[0]; o[j][1] *= corr[0];
+        o[j][2] *= corr[1]; o[j][3] *= corr[1];
+      }
+#pragma unroll
+      for (int j = 0; j < TC_N / 8; ++j) {
+        if (flag[j / 2] == 0) continue;
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int i = e >> 1;
+          const float pe = mrow[i] == -INFINITY ? 0.f : exp2f(s[j][e] - mrow[i]);
+          s[j][e] = pe;
+          lrow[i] += pe;
+        }
+      }
+#pragma unroll
+      for (int ks = 0; ks < TC_N / 16; ++ks) {
+        if (flag[ks] == 0) continue;
+        uint32_t pa[4];
+        pa[0] = Mma<T>::pack(s[2 * ks][0], s[2 * ks][1]);
+        pa[1] = Mma<T>::pack(s[2 * ks][2], s[2 * ks][3]);
+        pa[2] = Mma<T>::pack(s[2 * ks + 1][0], s[2 * ks + 1][1]);
+        pa[3] = Mma<T>::pack(s[2 * ks + 1][2], s[2 * ks + 1][3]);
+        const int m = lane >> 3, r = lane & 7;
+#pragma unroll
+        for (int np = 0; np < D / 16; ++np) {
+          uint32_t vb[4];
+          ldmatrix_x4_trans(vb, vt + (ks * 16 + r + (m & 1) * 8) * P + np * 16 + (m >> 1) * 8);
+          Mma<T>::run(o[2 * np], pa, vb[0], vb[1]);
+          Mma<T>::run(o[2 * np + 1], pa, vb[2], vb[3]);
+        }
+      }
+    }
+    __syncthreads();  // every warp is done with this buffer before it is refilled
+    tile = next;
+  }
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 1);
+    lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 2);
+  }
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const int q = q0 + warp * 16 + (lane >> 2) + 8 * i;
+    if (q >= n) continue;
+    const float inv = 1.f / lrow[i];  // every query has at least one allowed key (its own position)
+    T* op = (T*)p.out + b * p.o_b + (i64)q * p.o_n + (i64)h * D;
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) {
+      const int dd = j * 8 + (lane & 3) * 2;
+      *reinterpret_cast<uint32_t*>(op + dd) = Mma<T>::pack(o[j][2 * i] * inv, o[j][2 * i + 1] * inv);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ generic kernel: one warp per query
+constexpr int REF_WARPS = 4, REF_MAX_D = 256;
+
+template <typename T, int KIND>
+__device__ void attn_ref(const AttnParams p) {
+  __shared__ float s_q[REF_WARPS][REF_MAX_D];
+  __shared__ int wtab[WTAB];
+  fill_wtab(p, wtab);
+  __syncthreads();
+  const auto mask = make_mask<KIND>(p, wtab);
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int n = (int)p.tokens, D = (int)p.head_dim;
+  const i64 row = (i64)blockIdx.x * REF_WARPS + warp;  // over (b, h, q), q fastest
+  if (row >= p.batch * p.heads * n) return;
+  const int q = (int)(row % n);
+  const int h = (int)((row / n) % p.heads);
+  const i64 b = row / ((i64)n * p.heads);
+  const i64 C = p.heads * p.head_dim;
+  const T* base = (const T*)p.qkv + b * p.s_b + (i64)h * D;
+  for (int i = lane; i < D; i += 32) s_q[warp][i] = to_f(base[(i64)q * p.s_n + i]) * p.scale;
+  __syncwarp();
+  const auto r = mask.row(q);
+  float acc[REF_MAX_D / 32];
+#pragma unroll
+  for (int i = 0; i < REF_MAX_D / 32; ++i) acc[i] = 0.f;
+  float m = -INFINITY, l = 0.f;
+  for (int k0 = 0; k0 < n; k0 += 32) {
+    const int k1 = min(n, k0 + 32) - 1;
+    if (mask.classify(q, q, k0, k1) == 0) continue;
+    const int key = k0 + lane;
+    float s = -INFINITY;
+    if (key < n && mask.allowed(r, key)) {
+      const T* kp = base + (i64)key * p.s_n + C;
+      float dot = 0.f;
+      for (int i = 0; i < D; ++i) dot = fmaf(s_q[warp][i], to_f(kp[i]), dot);
+      s = dot;
+    }
+    const float mnew = fmaxf(m, warp_max(s));
+    if (mnew == -INFINITY) continue;
+    const float corr = exp2f((m - mnew) * 1.4426950408889634f);  // m == -inf gives 0
+    const float pe = s == -INFINITY ? 0.f : exp2f((s - mnew) * 1.4426950408889634f);
+    l = l * corr + warp_sum(pe);
+    m = mnew;
+#pragma unroll
+    for (int i = 0; i < REF_MAX_D / 32; ++i) acc[i] *= corr;
+    for (int t = 0; t < 32; ++t) {
+      const float pt = __shfl_sync(0xffffffffu, pe, t);
+      if (pt == 0.f) continue;  // uniform across the warp
+      const T* vp = base + (i64)(k0 + t) * p.s_n + 2 * C;
+#pragma unroll
+      for (int i = 0; i < REF_MAX_D / 32; ++i) {
+        const int dd = lane + 32 * i;
+        if (dd < D) acc[i] = fmaf(pt, to_f(vp[dd]), acc[i]);
+      }
+    }
+  }
+  T* op = (T*)p.out + b * p.o_b + (i64)q * p.o_n + (i64)h * D;
+  const float inv = 1.f / l;
+#pragma unroll
+  for (int i = 0; i < REF_MAX_D / 32; ++i) {
+    const int dd = lane + 32 * i;
+    if (dd < D) op[dd] = from_f<T>(acc[i] * inv);
+  }
+}
+
+// ------------------------------------------------------------------ conv3d im2col
+// Column index = ((ci*kt + a)*kh + y)*kw + x: PyTorch's weight [Cout, Cin, kt, kh, kw] flattened row-major,
+// so the GEMM takes the weight as it is stored.
+struct Im2col3dParams {
+  const void* in;
+  void* col;
+  i64 b, t, h, w, cin, kt, kh, kw, st, sh, sw, ot, oh, ow;
+};
+
+template <typename T>
+__device__ void im2col3d(const Im2col3dParams p) {
+  const T* in = (const T*)p.in;
+  T* col = (T*)p.col;
+  const i64 kcols = p.cin * p.kt * p.kh * p.kw;
+  const i64 total = p.b * p.ot * p.oh * p.ow * kcols;
+  for (i64 i = global_tid(); i < total; i += global_stride()) {
+    i64 kc = i % kcols, r = i / kcols;
+    const i64 x = kc % p.kw; kc /= p.kw;
+    const i64 y = kc % p.kh; kc /= p.kh;
+    const i64 a = kc % p.kt;
+    const i64 ci = kc / p.kt;
+    const i64 ox = r % p.ow; r /= p.ow;
+    const i64 oy = r % p.oh; r /= p.oh;
+    const i64 ot = r % p.ot;
+    const i64 bb = r / p.ot;
+    col[i] = in[(((bb * p.t + ot * p.st + a) * p.h + oy * p.sh + y) * p.w + ox * p.sw + x) * p.cin + ci];
+  }
+}
+
+}  // namespace attn
+}  // namespace vc
+
+#define VC_ATTN_REF(S, T)                                                                                           \
+  extern "C" __global__ void __launch_bounds__(vc::attn::REF_WARPS * 32) vc_attn_ref_##S##_dense(const vc::attn::AttnParams p) { vc::attn::attn_ref<T, vc::attn::DENSE>(p); } \
+  extern "C" __global__ void __launch_bounds__(vc::attn::REF_WARPS * 32) vc_attn_ref_##S##_radial(const vc::attn::AttnParams p) { vc::attn::attn_ref<T, vc::attn::RADIAL>(p); } \
+  extern "C" __global__ void __launch_bounds__(vc::attn::REF_WARPS * 32) vc_attn_ref_##S##_na3d(const vc::attn::AttnParams p) { vc::attn::attn_ref<T, vc::attn::NA3D>(p); } \
+  extern "C" __global__ void vc_im2col3d_##S(const vc::attn::Im2col3dParams p) { vc::attn::im2col3d<T>(p); }
+VC_FOR_EACH_DTYPE(VC_ATTN_REF)
+
+#define VC_ATTN_TC_MASK(S, T, D, M, K) \
+  extern "C" __global__ void __launch_bounds__(vc::attn::TC_WARPS * 32) vc_attn_tc_##S##_d##D##_##M(const vc::attn::AttnParams p) { vc::attn::attn_tc<T, D, vc::attn::K>(p); }
+#define VC_ATTN_TC(S, T, D) \
+  VC_ATTN_TC_MASK(S, T, D, dense, DENSE) VC_ATTN_TC_MASK(S, T, D, radial, RADIAL) VC_ATTN_TC_MASK(S, T, D, na3d, NA3D)
+VC_ATTN_TC(bf16, __nv_bfloat16, 16)
+VC_ATTN_TC(bf16, __nv_bfloat16, 32)
+VC_ATTN_TC(bf16, __nv_bfloat16, 64)
+VC_ATTN_TC(bf16, __nv_bfloat16, 128)
+VC_ATTN_TC(f16, __half, 16)
+VC_ATTN_TC(f16, __half, 32)
+VC_ATTN_TC(f16, __half, 64)
+VC_ATTN_TC(f16, __half, 128)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Radial attention on the GPU machine, one device call (repository root, .device and .devjars carried, staged
+# by stage-device.sh): the selfAttention/conv3d GPU tests, the VideoMAE GPU parity test, the PyTorch anchors
+# (radial_anchors.py) and our benchmark (RadialBenchmark). Logs go to $OUT (or ./out).
+# Usage: bash scripts/bench/radial_device.sh [iters] [batch]
+set -uo pipefail
+OUT=${OUT:-out}
+ITERS=${1:-50}
+BATCH=${2:-1}
+mkdir -p "$OUT" /tmp/jre
+ls -d /tmp/jre/*/bin/java >/dev/null 2>&1 || tar xzf .device/jre17.tgz -C /tmp/jre
+JAVA=$(ls -d /tmp/jre/*/bin/java | head -1)
+D=${DEVJARS:-.devjars}
+BASE="$D/vicinity-kernels.jar:$D/jcuda-12.6.0.jar:$D/jcuda-natives-12.6.0-linux-x86_64.jar:$D/slf4j-api-2.0.17.jar:$D/slf4j-simple-2.0.17.jar"
+CP="$D/test-classes:$BASE"
+UCP="$D/udfs-test-classes:udfs/src/test/resources:$D/vicinity-udfs.jar:$BASE:$(ls "$D"/lib/*.jar | paste -sd:)"
+JUNIT="$D/junit-platform-console-standalone-1.13.4.jar"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv | tee "$OUT/gpu.txt"
+"$JAVA" -Xmx16g -jar "$JUNIT" execute --class-path "$CP" --select-class io.vicinity.kernels.cuda.CudaSelfAttentionTest \
+  --details=tree --disable-banner > "$OUT/radial-tests.log" 2>&1
+grep -E "✘|tests (successful|failed|skipped)" "$OUT/radial-tests.log" | head -40
+grep -E "\[cuda-test\]" "$OUT/radial-tests.log" | grep -E "rel L2 error [0-9.e-]+" -o | sort -k4 -g | tail -1 \
+  | sed 's/^/[radial] largest test error: /'
+"$JAVA" -Xmx16g -jar "$JUNIT" execute --class-path "$UCP" --select-class io.vicinity.udfs.gpu.VideoMaeCudaParityTest \
+  --details=tree --disable-banner > "$OUT/videomae-gpu.log" 2>&1
+grep -E "\[gpu-parity\]|✘|tests (successful|failed|skipped)" "$OUT/videomae-gpu.log" | head -40
+PYTHONUNBUFFERED=1 python3 scripts/bench/radial_anchors.py "$ITERS" "$BATCH" 2>&1 | grep -v -i warn | tee "$OUT/radial-anchors.log"
+"$JAVA" -Xmx8g -cp "$CP" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 | tee "$OUT/radial-bench.log"
