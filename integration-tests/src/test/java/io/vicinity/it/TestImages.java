@@ -31,20 +31,77 @@ final class TestImages {
   private TestImages() {}
 
   static void writeTo(Path dir) throws IOException {
-    SplittableRandom random = new SplittableRandom(7);
-    for (Good good : GOOD) {
-      Path file = dir.resolve(good.relativePath());
-      Files.createDirectories(file.getParent());
-      String format = good.relativePath().endsWith(".png") ? "png" : "jpg";
-      if (!ImageIO.write(pattern(good.width(), good.height(), random), format, file.toFile())) {
-        throw new IOException("no ImageIO writer for " + format);
-      }
-    }
+    SplittableRandom random = writeGood(dir);
     byte[] noise = new byte[512];
     random.nextBytes(noise);
     Files.write(dir.resolve(CORRUPT), noise);
     Files.write(dir.resolve(EMPTY), new byte[0]);
     Files.writeString(dir.resolve(TEXT), "not an image\n", StandardCharsets.UTF_8);
+  }
+
+  /** Writes the {@link #GOOD} images (the same bytes on every call); returns the generator to go on with. */
+  static SplittableRandom writeGood(Path dir) throws IOException {
+    SplittableRandom random = new SplittableRandom(7);
+    for (Good good : GOOD) {
+      writeImage(dir.resolve(good.relativePath()), good.width(), good.height(), random);
+    }
+    return random;
+  }
+
+  /** {@code count} small good images named {@code img-NN.png}, for jobs that need many tasks. */
+  static void writeMany(Path dir, int count) throws IOException {
+    SplittableRandom random = new SplittableRandom(11);
+    for (int i = 0; i < count; i++) {
+      writeImage(dir.resolve(String.format("img-%02d.png", i)), 24 + i, 40 - i, random);
+    }
+  }
+
+  private static void writeImage(Path file, int width, int height, SplittableRandom random)
+      throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    String format = name.endsWith(".png") ? "png" : "jpg";
+    if (!ImageIO.write(pattern(width, height, random), format, file.toFile())) {
+      throw new IOException("no ImageIO writer for " + format);
+    }
+  }
+
+  /** Broken and misleading inputs, each expected to give an error row unless it says otherwise. */
+  static final String TRUNCATED = "truncated.png";
+  /** A real PNG named .jpg: decoded by its content, a good row with the same numbers as its source. */
+  static final String PNG_NAMED_JPG = "png_named.jpg";
+  /** Plain text named .png. */
+  static final String TEXT_NAMED_PNG = "text_named.png";
+  /** A valid PNG signature and header claiming 30000x30000 pixels (900 megapixels), no pixel data. */
+  static final String OVERSIZED = "oversized_30000x30000.png";
+
+  /** The faults of {@link #writeTo}, plus the ones above, beside the good images. */
+  static void writeFaults(Path dir) throws IOException {
+    writeTo(dir);
+    byte[] png = Files.readAllBytes(dir.resolve(GOOD.get(0).relativePath()));
+    Files.write(dir.resolve(TRUNCATED), java.util.Arrays.copyOf(png, png.length / 2));
+    Files.write(dir.resolve(PNG_NAMED_JPG), png);
+    Files.writeString(dir.resolve(TEXT_NAMED_PNG), "this is not a PNG\n", StandardCharsets.UTF_8);
+    Files.write(dir.resolve(OVERSIZED), pngHeaderOnly(30000, 30000));
+  }
+
+  /** PNG signature, IHDR (8-bit RGB) with a correct CRC, and IEND: a header without pixels. */
+  static byte[] pngHeaderOnly(int width, int height) {
+    java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17);
+    ihdr.put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(width).putInt(height)
+        .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(8 + 4 + 17 + 4 + 12);
+    out.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    out.putInt(13).put(ihdr.array()).putInt(crc(ihdr.array()));
+    byte[] iend = "IEND".getBytes(StandardCharsets.US_ASCII);
+    out.putInt(0).put(iend).putInt(crc(iend));
+    return out.array();
+  }
+
+  private static int crc(byte[] bytes) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(bytes);
+    return (int) crc.getValue();
   }
 
   /** Smooth colour plus noise, so each image gives a distinct embedding. */
