@@ -21,9 +21,10 @@ cp "$M"/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar "$D/"
 cp "$M"/org/jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar "$D/"
 cp "$M"/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar "$D/"
 # udfs' other dependencies (DJL api, Jackson, ...); JUnit, JCuda and our own jars are placed above; DJL's
-# jna and commons-compress are left out (unused by inference, and the carried size is capped).
+# jna and commons-compress and the video decoder's FFmpeg/JavaCV jars (~37 MB) are left out: the GPU runs
+# don't decode video, and the carried size is capped at 64 MiB.
 mvn -q -B -o -pl udfs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/vicinity-udfs-cp.txt
-tr ':' '\n' </tmp/vicinity-udfs-cp.txt | grep -v -E '/(junit|jcuda|vicinity|opentest4j|apiguardian|slf4j|jna|commons-compress)' \
+tr ':' '\n' </tmp/vicinity-udfs-cp.txt | grep -v -E '/(junit|jcuda|vicinity|opentest4j|apiguardian|slf4j|jna|commons-compress|ffmpeg|javacv|javacpp|javafx)' \
   | xargs -r -I{} cp {} "$D/lib/"
 [[ -f "$D/junit-platform-console-standalone-1.13.4.jar" ]] || \
   (cd "$D" && mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.13.4 -DoutputDirectory=.)

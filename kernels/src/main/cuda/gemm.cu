@@ -1,6 +1,9 @@
 // Matrix-product family: out[m, n] = residual + scale[n] * act(sum_k x[m, k] w[n, k] + bias[n]).
 // x is [M, K] (row stride ldx), w is [N, K] (PyTorch's [out, in]), out/residual are [M, N] (stride ldo).
-// bf16/f16: tensor cores (WMMA -> mma.sync HMMA, fp32 accumulate), 128x128x32 tiles, 8 warps.
+// bf16/f16, K and N multiples of 8 and 16-byte aligned operands (every model shape): the pipelined kernel
+// gemm_pipe (cp.async 16-byte loads, 3-4 stage shared-memory ring, 128x64 or 128x128 tiles, WMMA, a
+// vectorised epilogue through a shared-memory fp32 tile). Otherwise: the register-prefetch kernel gemm_tc
+// (WMMA -> mma.sync HMMA, fp32 accumulate), 128x128x32 tiles, 8 warps, scalar epilogue.
 // f32: SIMT fp32 FMA (keeps float32 accuracy; no tf32), 64x64x16 tiles, 4x4 outputs per thread.
 // Launch: gemm_* with grid (ceil(N/BN), ceil(M/BM)); parameters mirror io.vicinity.kernels.cuda.GemmParams.
 #include <mma.h>
@@ -173,7 +176,176 @@ __device__ void gemm_f32(const GemmParams p) {
     for (int j = 0; j < 4; ++j) epilogue_store<float>(p, m0 + ty + 16 * i, n0 + tx + 16 * j, acc[i][j]);
 }
 
+// ---- pipelined tensor-core path (bf16 / f16; K % 8 == 0, N % 8 == 0, 16-byte aligned pointers) ----
+// The model's products are skinny (M up to 800k rows, K and N 64..1536), so they are bound by streaming x,
+// the residual and the output: every global access here is 16 bytes, the loads of the next k-tiles are in
+// flight (cp.async) while the tensor cores work, and the epilogue reads the fp32 tile back from shared
+// memory so that a warp writes whole 128/256-byte row segments. Host side: GemmDispatch (same constants).
+namespace gemmp {
+constexpr int BK = 32, LDS = BK + 8;  // smem row pitch 80 bytes: ldmatrix rows fall in distinct bank groups
+
+__device__ __forceinline__ void cp16(void* smem, const void* gmem, bool valid) {
+  unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void wait_group() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
+// rows [r0, r0+ROWS) x cols [k0, k0+BK) of a K-contiguous matrix into s (pitch LDS); zero-fills past the edges.
+template <typename T, int ROWS, int THREADS>
+__device__ __forceinline__ void load_tile(T* s, const T* __restrict__ a, i64 rows, i64 k, i64 ld, i64 r0, i64 k0) {
+  constexpr int CPR = BK / 8;
+#pragma unroll
+  for (int c = threadIdx.x; c < ROWS * CPR; c += THREADS) {
+    int r = c / CPR, cc = (c % CPR) * 8;
+    bool ok = r0 + r < rows && k0 + cc < k;
+    cp16(s + r * LDS + cc, ok ? (const void*)(a + (r0 + r) * ld + k0 + cc) : (const void*)a, ok);
+  }
+}
+
+template <int BM, int BN, int STAGES>
+constexpr int smem_bytes() {
+  return STAGES * (BM + BN) * LDS * 2 > BM * (BN + 4) * 4 ? STAGES * (BM + BN) * LDS * 2 : BM * (BN + 4) * 4;
+}
+
+template <typename T>
+__device__ __forceinline__ void unpack8(uint4 u, float (&f)[8]) {
+  union { uint4 u; T h[8]; } t;
+  t.u = u;
+#pragma unroll
+  for (int j = 0; j < 8; ++j) f[j] = to_f(t.h[j]);
+}
+
+template <typename T, int BM, int BN, int WARPS_M, int WARPS_N, int STAGES>
+__device__ __forceinline__ void gemm_pipe(const GemmParams& p) {
+  using namespace nvcuda;
+  constexpr int THREADS = WARPS_M * WARPS_N * 32, WM = BM / WARPS_M, WN = BN / WARPS_N, FM = WM / 16, FN = WN / 16;
+  static_assert(WM % 16 == 0 && WN % 16 == 0, "warp tile in 16x16 fragments");
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  T* sbase = reinterpret_cast<T*>(smem_raw);  // stage s: A at s*(BM+BN)*LDS, B right after
+  const T* x = (const T*)p.x;
+  const T* w = (const T*)p.w;
+  const i64 m0 = (i64)blockIdx.y * BM, n0 = (i64)blockIdx.x * BN;
+  const int warp = threadIdx.x >> 5, wm = warp / WARPS_N, wn = warp % WARPS_N;
+
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[FM][FN];
+#pragma unroll
+  for (int i = 0; i < FM; ++i)
+#pragma unroll
+    for (int j = 0; j < FN; ++j) wmma::fill_fragment(acc[i][j], 0.f);
+
+  const int ktiles = (int)((p.k + BK - 1) / BK);
+#pragma unroll
+  for (int s = 0; s < STAGES - 1; ++s) {
+    if (s < ktiles) {
+      T* st = sbase + s * (BM + BN) * LDS;
+      load_tile<T, BM, THREADS>(st, x, p.m, p.k, p.ldx, m0, (i64)s * BK);
+      load_tile<T, BN, THREADS>(st + BM * LDS, w, p.n, p.k, p.ldw, n0, (i64)s * BK);
+    }
+    commit();  // empty groups keep the wait counts uniform
+  }
+  for (int kt = 0; kt < ktiles; ++kt) {
+    wait_group<STAGES - 2>();
+    __syncthreads();  // tile kt visible to all; the stage refilled below was consumed in iteration kt-1
+    const int nk = kt + STAGES - 1;
+    if (nk < ktiles) {
+      T* st = sbase + (nk % STAGES) * (BM + BN) * LDS;
+      load_tile<T, BM, THREADS>(st, x, p.m, p.k, p.ldx, m0, (i64)nk * BK);
+      load_tile<T, BN, THREADS>(st + BM * LDS, w, p.n, p.k, p.ldw, n0, (i64)nk * BK);
+    }
+    commit();
+    const T* ca = sbase + (kt % STAGES) * (BM + BN) * LDS;
+    const T* cb = ca + BM * LDS;
+#pragma unroll
+    for (int kk = 0; kk < BK; kk += 16) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> fa[FM];
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> fb[FN];
+#pragma unroll
+      for (int i = 0; i < FM; ++i) wmma::load_matrix_sync(fa[i], ca + (wm * WM + i * 16) * LDS + kk, LDS);
+#pragma unroll
+      for (int j = 0; j < FN; ++j) wmma::load_matrix_sync(fb[j], cb + (wn * WN + j * 16) * LDS + kk, LDS);
+#pragma unroll
+      for (int i = 0; i < FM; ++i)
+#pragma unroll
+        for (int j = 0; j < FN; ++j) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
+    }
+  }
+  wait_group<0>();
+  __syncthreads();  // every warp is done with the ring before it becomes the fp32 output tile
+
+  constexpr int SLD = BN + 4;
+  float* so = reinterpret_cast<float*>(smem_raw);
+#pragma unroll
+  for (int i = 0; i < FM; ++i)
+#pragma unroll
+    for (int j = 0; j < FN; ++j)
+      wmma::store_matrix_sync(so + (wm * WM + i * 16) * SLD + wn * WN + j * 16, acc[i][j], SLD, wmma::mem_row_major);
+  __syncthreads();
+
+  // Each thread owns CH chunks of 8 consecutive columns; a warp covers 256 contiguous bytes of a row (BN
+  // = 128) or two rows of 128 bytes. Residual loads are all issued before any store (out may alias it).
+  constexpr int CPR = BN / 8, CH = BM * CPR / THREADS;
+  static_assert(BM * CPR % THREADS == 0, "whole chunks per thread");
+  const T* res = (const T*)p.residual;
+  uint4 rv[CH];
+  if (res) {
+#pragma unroll
+    for (int c = 0; c < CH; ++c) {
+      int idx = threadIdx.x + c * THREADS;
+      i64 row = m0 + idx / CPR, col = n0 + (idx % CPR) * 8;
+      rv[c] = row < p.m && col < p.n ? *reinterpret_cast<const uint4*>(res + row * p.ldo + col) : make_uint4(0, 0, 0, 0);
+    }
+  }
+#pragma unroll
+  for (int c = 0; c < CH; ++c) {
+    int idx = threadIdx.x + c * THREADS, r = idx / CPR, cc = (idx % CPR) * 8;
+    i64 row = m0 + r, col = n0 + cc;
+    if (row >= p.m || col >= p.n) continue;
+    float v[8];
+    float4 a0 = *reinterpret_cast<const float4*>(so + r * SLD + cc);
+    float4 a1 = *reinterpret_cast<const float4*>(so + r * SLD + cc + 4);
+    v[0] = a0.x; v[1] = a0.y; v[2] = a0.z; v[3] = a0.w; v[4] = a1.x; v[5] = a1.y; v[6] = a1.z; v[7] = a1.w;
+    float t[8];
+    if (p.bias) {
+      unpack8<T>(*reinterpret_cast<const uint4*>((const T*)p.bias + col), t);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[j] += t[j];
+    }
+#pragma unroll
+    for (int j = 0; j < 8; ++j) v[j] = activate(v[j], p.act);
+    if (p.scale) {
+      unpack8<T>(*reinterpret_cast<const uint4*>((const T*)p.scale + col), t);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[j] *= t[j];
+    }
+    if (res) {
+      unpack8<T>(rv[c], t);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[j] += t[j];
+    }
+    union { uint4 u; T h[8]; } o;
+#pragma unroll
+    for (int j = 0; j < 8; ++j) o.h[j] = from_f<T>(v[j]);
+    *reinterpret_cast<uint4*>((T*)p.out + row * p.ldo + col) = o.u;
+  }
+}
+}  // namespace gemmp
+
 }  // namespace vc
+
+// Pipelined kernels: vc_gemmp_<dtype>_<BM>x<BN>s<STAGES>; GemmDispatch.java mirrors the tiles, threads and
+// gemmp::smem_bytes (dynamic shared memory).
+#define VC_GEMMP(SUF, T, BM, BN, WMS, WNS, ST, MINB)                                                           \
+  extern "C" __global__ void __launch_bounds__(WMS * WNS * 32, MINB) vc_gemmp_##SUF##_##BM##x##BN##s##ST(       \
+      const vc::GemmParams p) {                                                                                 \
+    vc::gemmp::gemm_pipe<T, BM, BN, WMS, WNS, ST>(p);                                                           \
+  }
+#define VC_GEMMP_ALL(SUF, T)                 \
+  VC_GEMMP(SUF, T, 128, 64, 4, 2, 3, 3)      \
+  VC_GEMMP(SUF, T, 128, 128, 2, 4, 3, 2)     \
+  VC_GEMMP(SUF, T, 128, 128, 2, 4, 4, 2)
+VC_GEMMP_ALL(bf16, __nv_bfloat16)
+VC_GEMMP_ALL(f16, __half)
 
 extern "C" __global__ void __launch_bounds__(vc::TC_THREADS) vc_gemm_bf16(const vc::GemmParams p) { vc::gemm_tc<__nv_bfloat16>(p); }
 extern "C" __global__ void __launch_bounds__(vc::TC_THREADS) vc_gemm_f16(const vc::GemmParams p) { vc::gemm_tc<__half>(p); }

@@ -301,21 +301,21 @@ public final class CudaBackend implements Backend {
   private void gemm(String op, DevicePtr xp, long m, int k, Tensor weight, Tensor bias, Epilogue e, CudaTensor out,
       Supplier<String> shapes) {
     int n = weight.dim(0);
-    int[] tile = KernelCatalog.gemmTile(computeType);
-    long rowsPerLaunch = 65535L * tile[0];
     int es = computeType.bytes();
     DevicePtr wp = ptr(weight, op);
     DevicePtr bp = bias == null ? DevicePtr.NULL : ptr(bias, op);
     DevicePtr sp = e.scale() == null ? DevicePtr.NULL : ptr(e.scale(), op);
     DevicePtr rp = e.residual() == null ? DevicePtr.NULL : ptr(e.residual(), op);
     DevicePtr op0 = out.ptr(op);
+    GemmDispatch.Config cfg = GemmDispatch.choose(computeType, n, k, xp.address(), wp.address(), bp.address(),
+        sp.address(), rp.address(), op0.address());
+    long rowsPerLaunch = 65535L * cfg.bm();
     for (long m0 = 0; m0 < m; m0 += rowsPerLaunch) {
       long rows = Math.min(rowsPerLaunch, m - m0);
       GemmLaunchParams p = new GemmLaunchParams(
           xp.offset(m0 * k * es), wp, bp, sp, rp == DevicePtr.NULL ? rp : rp.offset(m0 * n * es), op0.offset(m0 * n * es),
           rows, n, k, k, k, n, e.activation().ordinal());
-      int[] grid = {(int) ((n + tile[1] - 1) / tile[1]), (int) ((rows + tile[0] - 1) / tile[0]), 1};
-      launcher.launch(KernelCatalog.gemmKernel(computeType), grid, tile[2], 0, shapes, Pointer.to(p.toBytes()));
+      launcher.launch(cfg.kernel(), cfg.grid(rows, n), cfg.threads(), cfg.sharedBytes(), shapes, Pointer.to(p.toBytes()));
     }
   }
 
@@ -336,6 +336,14 @@ public final class CudaBackend implements Backend {
     Supplier<String> shapes = () -> "conv2d x " + Shapes.str(xs) + " weight " + Shapes.str(ws) + " stride " + stride + " pad " + padding;
     if (ws[2] == 1 && ws[3] == 1 && stride == 1 && padding == 0) {
       gemm(op, ptr(x, op), x.numel() / kcols, kcols, weight, bias, Epilogue.NONE, out, shapes);
+      return out;
+    }
+    if (ConvDirectLaunchParams.fits(ws[1], ws[2], ws[3], ws[0], out.ptr(op).address())) { // the RGB stem
+      ConvDirectLaunchParams p = new ConvDirectLaunchParams(ptr(x, op), ptr(weight, op),
+          bias == null ? DevicePtr.NULL : ptr(bias, op), out.ptr(op), xs[0], xs[1], xs[2], xs[3], ws[2], ws[3],
+          stride, padding, oh, ow, ws[0]);
+      launcher.launch1d(KernelCatalog.kernel("conv_direct", computeType), (long) xs[0] * oh * ow, shapes,
+          Pointer.to(p.toBytes()));
       return out;
     }
     long colElems = (long) xs[0] * oh * ow * kcols;

@@ -5,6 +5,7 @@ import static io.vicinity.kernels.cuda.CudaTestSupport.random;
 import static io.vicinity.kernels.cuda.CudaTestSupport.roundTrip;
 import static io.vicinity.kernels.cuda.CudaTestSupport.tolerance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vicinity.kernels.Activation;
 import io.vicinity.kernels.Arena;
@@ -68,6 +69,25 @@ class CudaOpsTest {
     assertEquals(live, gpu.liveBytes(), name + ": device blocks leaked");
   }
 
+  /**
+   * Shapes routed to the pipelined 16-bit kernels (GemmDispatch): both tile widths and ring depths, M not a
+   * multiple of 128, K not a multiple of the 32-wide k-tile, N not a multiple of the tile, every epilogue.
+   */
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void linearPipelinedTiles(DType t) {
+    check(t, "linear 128x64 gelu", new int[][] {{2, 131, 64}, {192, 64}, {192}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.GELU));
+    check(t, "linear 128x64 K40 scale+residual", new int[][] {{300, 40}, {64, 40}, {64}, {64}, {300, 64}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.residual(in[4], in[3])));
+    check(t, "linear 128x64 N200", new int[][] {{140, 64}, {200, 64}, {200}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.NONE));
+    check(t, "linear 128x128s3 residual", new int[][] {{257, 96}, {256, 96}, {256}, {257, 256}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.residual(in[3], null)));
+    check(t, "linear 128x128s4 K520 gelu", new int[][] {{130, 520}, {128, 520}, {128}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.GELU));
+  }
+
   @ParameterizedTest
   @EnumSource(DType.class)
   void linearWithEpilogues(DType t) {
@@ -80,6 +100,19 @@ class CudaOpsTest {
     check(t, "linear odd K no bias", new int[][] {{301, 27}, {65, 27}}, (b, in) -> b.linear(in[0], in[1], null, null));
     check(t, "linear large", new int[][] {{2, 700, 256}, {384, 256}, {384}},
         (b, in) -> b.linear(in[0], in[1], in[2], new Epilogue(Activation.GELU, null, null)));
+  }
+
+  /** Shapes served by the direct small-patch kernel (conv.cu conv_direct): the stem, patch < 32, no bias. */
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void conv2dDirect(DType t) {
+    assertTrue(ConvDirectLaunchParams.fits(3, 3, 3, 32, 0) && !ConvDirectLaunchParams.fits(3, 4, 4, 16, 0));
+    check(t, "conv direct stem 3x3/2 pad 1", new int[][] {{2, 31, 29, 3}, {32, 3, 3, 3}, {32}},
+        (b, in) -> b.conv2d(in[0], in[1], in[2], 2, 1));
+    check(t, "conv direct 2x3 ch, 4x4/4, no bias", new int[][] {{3, 16, 12, 2}, {8, 2, 4, 4}},
+        (b, in) -> b.conv2d(in[0], in[1], null, 4, 0));
+    check(t, "conv direct 5x5 pad 2 cout 128", new int[][] {{1, 9, 11, 1}, {128, 1, 5, 5}, {128}},
+        (b, in) -> b.conv2d(in[0], in[1], in[2], 1, 2));
   }
 
   @ParameterizedTest

@@ -35,7 +35,7 @@ public final class GemmBenchmark {
     int iters = args.length > 0 ? Integer.parseInt(args[0]) : 30;
     try (CudaBackend gpu = CudaBackend.create(0, DType.BF16)) {
       System.out.println("[gemm-bench] " + gpu.describe());
-      System.out.println("[gemm-bench] M x K x N | epilogue | median us | TFLOP/s | % of 800 | floor us (max of flop, bytes) | x floor");
+      System.out.println("[gemm-bench] M x K x N | epilogue | kernel | median us | TFLOP/s | % of 800 | floor us (max of flop, bytes) | x floor");
       for (int[] s : SHAPES) {
         run(gpu, s[0], s[1], s[2], s[3], iters);
       }
@@ -69,6 +69,22 @@ public final class GemmBenchmark {
       case 2 -> Epilogue.residual(res, null);
       default -> Epilogue.NONE;
     };
+    // The dispatched kernel, then the older register-prefetch kernel on the same inputs (before/after).
+    for (boolean legacy : new boolean[] {false, true}) {
+      GemmDispatch.forceLegacy = legacy;
+      String label = legacy ? "legacy vc_gemm" : GemmDispatch.choose(gpu.computeType(), n, k, 0).kernel();
+      time(gpu, x, w, bias, e, m, k, n, kind, iters, label);
+    }
+    GemmDispatch.forceLegacy = false;
+    for (Tensor t : new Tensor[] {x, w, b, bias, res}) {
+      if (t != null) {
+        t.close();
+      }
+    }
+  }
+
+  static void time(CudaBackend gpu, Tensor x, Tensor w, Tensor bias, Epilogue e, int m, int k, int n, int kind,
+      int iters, String label) {
     for (int i = 0; i < 5; i++) {
       gpu.linear(x, w, bias, e).close();
     }
@@ -100,13 +116,8 @@ public final class GemmBenchmark {
       case 2 -> "bias+residual";
       default -> "bias";
     };
-    System.out.printf("[gemm-bench] %d x %d x %d | %s | %.1f | %.1f | %.1f%% | %.1f (%s) | %.2f%n", m, k, n, ep, sec * 1e6,
-        flops / sec / 1e12, 100 * flops / sec / PEAK, floor * 1e6, flops / PEAK > bytes / BANDWIDTH ? "flop" : "bytes",
-        sec / floor);
-    for (Tensor t : new Tensor[] {x, w, b, bias, res}) {
-      if (t != null) {
-        t.close();
-      }
-    }
+    System.out.printf("[gemm-bench] %d x %d x %d | %s | %s | %.1f | %.1f | %.1f%% | %.1f (%s) | %.2f%n", m, k, n, ep, label,
+        sec * 1e6, flops / sec / 1e12, 100 * flops / sec / PEAK, floor * 1e6,
+        flops / PEAK > bytes / BANDWIDTH ? "flop" : "bytes", sec / floor);
   }
 }
