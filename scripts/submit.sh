@@ -45,7 +45,7 @@ fi
 SUBMIT="${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit"
 # log4j2.properties lands in each container's working directory (--files), which is where
 # spark-defaults.conf's -Dlog4j2.configurationFile=log4j2.properties looks. The GPU discovery script runs
-# before shipped files arrive, so it must be installed on every worker (docs/cluster.md).
+# before shipped files arrive, so it must be installed on every worker (README.md, "Running on a cluster").
 exec "$SUBMIT" \
   --class io.vicinity.job.VicinityJob \
   --name vicinity \

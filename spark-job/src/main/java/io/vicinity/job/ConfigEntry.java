@@ -118,6 +118,37 @@ public final class ConfigEntry<T> {
     return number << shift;
   }
 
+  /** Three comma-separated integers >= 1 (one per video axis T, H, W); {@code odd}: each must be odd. */
+  public static Builder<int[]> triple(String key, String valueName, boolean odd) {
+    String description = odd ? "three odd integers >= 1 such as 3,3,3" : "three integers >= 1 such as 1,1,1";
+    return new Builder<int[]>(key, valueName, ConfigEntry::parseTriple, description)
+        .check(t -> java.util.Arrays.stream(t).allMatch(v -> v >= 1 && (!odd || v % 2 == 1)), description);
+  }
+
+  static int[] parseTriple(String raw) {
+    String[] parts = raw.split(",", -1);
+    if (parts.length != 3) {
+      throw new NumberFormatException(raw);
+    }
+    int[] out = new int[3];
+    for (int i = 0; i < 3; i++) {
+      out[i] = Integer.parseInt(parts[i].trim());
+    }
+    return out;
+  }
+
+  /** A value as the usage text and the summary show it: enums lower case, arrays comma-separated. */
+  static String text(Object value) {
+    if (value instanceof Enum<?> e) {
+      return e.name().toLowerCase(Locale.ROOT);
+    }
+    if (value instanceof int[] ints) {
+      return java.util.Arrays.stream(ints).mapToObj(Integer::toString)
+          .collect(java.util.stream.Collectors.joining(","));
+    }
+    return value.toString();
+  }
+
   public static Builder<Boolean> flag(String key) {
     return new Builder<>(key, null, Boolean::parseBoolean, "no value").defaultValue(false);
   }

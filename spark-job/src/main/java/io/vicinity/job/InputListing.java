@@ -34,6 +34,12 @@ public record InputListing(List<InputFile> images, long skippedNonImages) {
   /** Extensions read as images, compared case-insensitively. */
   public static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
 
+  /** Extensions read as videos, compared case-insensitively. */
+  public static final Set<String> VIDEO_EXTENSIONS = Set.of("mp4", "webm", "mkv", "mov", "avi");
+
+  /** Images and videos: what the image tasks read (a video's sampled frames are images to them). */
+  public static final Set<String> IMAGE_AND_VIDEO_EXTENSIONS = union(IMAGE_EXTENSIONS, VIDEO_EXTENSIONS);
+
   /** Modification time of an input that could not be looked up (a manifest entry that is missing). */
   public static final long UNKNOWN_MODIFIED = -1;
 
@@ -79,11 +85,17 @@ public record InputListing(List<InputFile> images, long skippedNonImages) {
    * (see {@link #globMatcher}).
    */
   public static InputListing list(String input, String glob, Configuration hadoopConf) throws IOException {
+    return list(input, glob, IMAGE_EXTENSIONS, hadoopConf);
+  }
+
+  /** As {@link #list(String, String, Configuration)}, keeping files with one of {@code extensions}. */
+  public static InputListing list(String input, String glob, Set<String> extensions, Configuration hadoopConf)
+      throws IOException {
     FileStatus rootStatus = requireExists(input, hadoopConf);
     FileSystem fs = rootStatus.getPath().getFileSystem(hadoopConf);
     java.util.function.Predicate<String> matches = globMatcher(glob);
     if (rootStatus.isFile()) {
-      return isImage(rootStatus.getPath()) && matches.test(rootStatus.getPath().getName())
+      return hasExtension(rootStatus.getPath(), extensions) && matches.test(rootStatus.getPath().getName())
           ? new InputListing(List.of(new InputFile(input, rootStatus.getPath().toString(),
               rootStatus.getModificationTime())), 0)
           : new InputListing(List.of(), 1);
@@ -98,7 +110,7 @@ public record InputListing(List<InputFile> images, long skippedNonImages) {
       LocatedFileStatus status = files.next();
       Path file = status.getPath();
       String relative = relativePath(rootPath, file.toUri().getPath());
-      if (!isImage(file) || !matches.test(relative)) {
+      if (!hasExtension(file, extensions) || !matches.test(relative)) {
         skipped++;
         continue;
       }
@@ -115,6 +127,12 @@ public record InputListing(List<InputFile> images, long skippedNonImages) {
    */
   public static InputListing fromManifest(String manifest, List<String> entries, Configuration hadoopConf)
       throws IOException {
+    return fromManifest(manifest, entries, IMAGE_EXTENSIONS, hadoopConf);
+  }
+
+  /** As {@link #fromManifest(String, List, Configuration)}, keeping entries with one of {@code extensions}. */
+  public static InputListing fromManifest(String manifest, List<String> entries, Set<String> extensions,
+      Configuration hadoopConf) throws IOException {
     Path base = new Path(manifest).getParent();
     List<InputFile> images = new ArrayList<>();
     long skipped = 0;
@@ -127,7 +145,7 @@ public record InputListing(List<InputFile> images, long skippedNonImages) {
       List<Future<InputFile>> lookups = new ArrayList<>();
       for (String entry : entries) {
         Path file = new Path(entry);
-        if (!isImage(file)) {
+        if (!hasExtension(file, extensions)) {
           skipped++;
           continue;
         }
@@ -178,9 +196,27 @@ public record InputListing(List<InputFile> images, long skippedNonImages) {
   }
 
   static boolean isImage(Path file) {
-    String name = file.getName();
+    return hasExtension(file, IMAGE_EXTENSIONS);
+  }
+
+  /** True when the name (a path or URI string) ends in a video extension, any case. */
+  public static boolean isVideo(String name) {
+    return VIDEO_EXTENSIONS.contains(extension(name));
+  }
+
+  static boolean hasExtension(Path file, Set<String> extensions) {
+    return extensions.contains(extension(file.getName()));
+  }
+
+  private static String extension(String name) {
     int dot = name.lastIndexOf('.');
-    return dot >= 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    return dot >= 0 && dot > name.lastIndexOf('/') ? name.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    java.util.Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 
   private static String relativePath(String rootPath, String filePath) {

@@ -58,6 +58,7 @@ public final class JobConfig {
           throw new UsageException("missing required option " + entry.key() + " " + entry.valueName());
         }
       }
+      JobOptions.checkCombinations(config);
     }
     return config;
   }
@@ -67,6 +68,11 @@ public final class JobConfig {
     @SuppressWarnings("unchecked")
     T value = (T) values.get(entry);
     return value != null ? value : entry.defaultValue().orElse(null);
+  }
+
+  /** True when the command line gave the option (a default does not count). */
+  public boolean isSet(ConfigEntry<?> entry) {
+    return values.containsKey(entry);
   }
 
   public boolean helpRequested() {
@@ -84,8 +90,7 @@ public final class JobConfig {
         continue;
       }
       Object value = get(entry);
-      String text = value == null ? null
-          : value instanceof Enum<?> e ? e.name().toLowerCase(Locale.ROOT) : value.toString();
+      String text = value == null ? null : ConfigEntry.text(value);
       out.put(entry.key(), Redaction.value(entry.key(), text));
     }
     return out;

@@ -11,12 +11,26 @@ import org.apache.spark.sql.SaveMode;
 public final class JobOptions {
   private JobOptions() {}
 
-  /**
-   * What the job computes ({@link JobTask#of} maps each to its implementation). Only image classification
-   * (embedding + top-k) exists today.
-   */
+  /** What the job computes ({@link JobTask#of} maps each to its implementation). */
   public enum Task {
-    CLASSIFY
+    /** Images (and sampled video frames): pooled embedding plus top-k labels. */
+    CLASSIFY,
+    /** Images (and sampled video frames): a label map at the image's size, and class areas. */
+    SEGMENT,
+    /** Videos: one row per clip, a VideoMAE clip embedding (plus top-k with a classifier). */
+    VIDEO;
+
+    /** True for the tasks that run an image model (on images, and on videos' sampled frames). */
+    public boolean imageModel() {
+      return this != VIDEO;
+    }
+  }
+
+  /** The encoder's self-attention for --task video (see io.vicinity.udfs.video.VideoAttention). */
+  public enum Attention {
+    DENSE,
+    RADIAL,
+    NA3D
   }
 
   /** Where the model runs; passed to the inference library as its lower-case name. */
@@ -60,7 +74,7 @@ public final class JobOptions {
 
   public static final ConfigEntry<String> INPUT =
       ConfigEntry.string("--input", "PATH")
-          .doc("Image file, directory (searched recursively) or manifest; a local path or a Hadoop URI "
+          .doc("Image or video file, directory (searched recursively) or manifest; a local path or a Hadoop URI "
               + "such as s3a://bucket/prefix.")
           .required()
           .build();
@@ -99,20 +113,111 @@ public final class JobOptions {
 
   public static final ConfigEntry<Task> TASK =
       ConfigEntry.choice("--task", Task.class)
-          .doc("What to compute: classify = pooled embedding plus top-k labels.")
+          .doc("What to compute: classify = pooled embedding plus top-k labels; segment = a label-map PNG "
+              + "and class areas per image; video = one row per clip of each video. classify and segment also "
+              + "run on videos' sampled frames (one row per frame).")
           .required()
           .build();
 
   public static final ConfigEntry<Integer> TOP_K =
       ConfigEntry.integer("--top-k", "N")
-          .doc("Labels kept per image in the top_k column (0: none).")
+          .doc("Labels kept per image or clip in the top_k column (0: none); classify and video only.")
           .defaultValue(5)
           .check(n -> n >= 0, "an integer >= 0")
           .build();
 
   public static final ConfigEntry<Boolean> EMIT_LOGITS =
       ConfigEntry.flag("--emit-logits")
-          .doc("Also write the classifier's raw scores as a logits column (absent otherwise).")
+          .doc("Also write the classifier's raw scores as a logits column (absent otherwise); "
+              + "classify and video only.")
+          .build();
+
+  public static final ConfigEntry<Boolean> MASK_SCORES =
+      ConfigEntry.flag("--mask-scores")
+          .doc("Segment only: also write each pixel's top-1 probability as an 8-bit PNG (mask_scores column).")
+          .build();
+
+  // ---- videos: clip sampling (--task video) and frame sampling (classify/segment on videos) ----
+
+  public static final ConfigEntry<Integer> CLIP_FRAMES =
+      ConfigEntry.integer("--clip-frames", "N")
+          .doc("Video only: frames per clip (0: the model's num_frames); a multiple of the model's tubelet_size. "
+              + "More than num_frames runs the model beyond its trained length (rows say positions_extended).")
+          .defaultValue(0)
+          .check(n -> n >= 0, "an integer >= 0")
+          .build();
+
+  public static final ConfigEntry<Integer> FRAME_STRIDE =
+      ConfigEntry.integer("--frame-stride", "N")
+          .doc("Videos: use every N-th decoded frame (for clips, and for classify/segment frames).")
+          .defaultValue(1)
+          .check(n -> n >= 1, "an integer >= 1")
+          .build();
+
+  public static final ConfigEntry<Integer> CLIP_STRIDE =
+      ConfigEntry.integer("--clip-stride", "N")
+          .doc("Video only: sampled frames between clip starts (0: --clip-frames, i.e. back-to-back clips).")
+          .defaultValue(0)
+          .check(n -> n >= 0, "an integer >= 0")
+          .build();
+
+  public static final ConfigEntry<Integer> MAX_CLIPS_PER_VIDEO =
+      ConfigEntry.integer("--max-clips-per-video", "N")
+          .doc("Video only: at most N clips per video, from its start (0: all).")
+          .defaultValue(0)
+          .check(n -> n >= 0, "an integer >= 0")
+          .build();
+
+  public static final ConfigEntry<io.vicinity.udfs.video.decode.ClipSampling.Partial> PARTIAL_CLIPS =
+      ConfigEntry.choice("--partial-clips", io.vicinity.udfs.video.decode.ClipSampling.Partial.class)
+          .doc("Video only: a last clip the video ends too early to fill is padded with its last frame "
+              + "(the row says padded and how many frames are real) or dropped.")
+          .defaultValue(io.vicinity.udfs.video.decode.ClipSampling.Partial.PAD)
+          .build();
+
+  public static final ConfigEntry<Integer> MAX_FRAMES_PER_VIDEO =
+      ConfigEntry.integer("--max-frames-per-video", "N")
+          .doc("classify/segment on videos: at most N sampled frames per video, from its start (0: all).")
+          .defaultValue(0)
+          .check(n -> n >= 0, "an integer >= 0")
+          .build();
+
+  public static final ConfigEntry<Attention> ATTENTION =
+      ConfigEntry.choice("--attention", Attention.class)
+          .doc("Video only: the encoder's self-attention; dense reproduces the checkpoint, radial and na3d "
+              + "compute fewer (query, key) pairs on long clips and change the output.")
+          .defaultValue(Attention.DENSE)
+          .build();
+
+  public static final ConfigEntry<Integer> DENSE_LAYERS =
+      ConfigEntry.integer("--dense-layers", "N")
+          .doc("--attention radial: the first N encoder layers stay dense.")
+          .defaultValue(0)
+          .check(n -> n >= 0, "an integer >= 0")
+          .build();
+
+  public static final ConfigEntry<Double> RADIAL_DECAY =
+      ConfigEntry.decimal("--radial-decay", "X")
+          .doc("--attention radial: how fast the attention window shrinks with temporal distance.")
+          .defaultValue(1.0)
+          .check(x -> x > 0 && !x.isInfinite(), "a finite number > 0")
+          .build();
+
+  public static final ConfigEntry<Boolean> RADIAL_SINK =
+      ConfigEntry.flag("--radial-sink")
+          .doc("--attention radial: every query also attends the whole first latent frame.")
+          .build();
+
+  public static final ConfigEntry<int[]> NA3D_KERNEL =
+      ConfigEntry.triple("--na3d-kernel", "T,H,W", true)
+          .doc("--attention na3d: the neighbourhood per axis (odd), in latent frames and patches.")
+          .defaultValue(new int[] {3, 3, 3})
+          .build();
+
+  public static final ConfigEntry<int[]> NA3D_DILATION =
+      ConfigEntry.triple("--na3d-dilation", "T,H,W", false)
+          .doc("--attention na3d: the dilation per axis.")
+          .defaultValue(new int[] {1, 1, 1})
           .build();
 
   public static final ConfigEntry<Integer> BATCH_SIZE =
@@ -211,9 +316,41 @@ public final class JobOptions {
 
   /** In the order the usage text lists them. */
   public static final List<ConfigEntry<?>> ALL =
-      List.of(INPUT, OUTPUT, MODEL, TASK, TOP_K, EMIT_LOGITS, INPUT_KIND, GLOB, MANIFEST_COLUMN, MODE,
+      List.of(INPUT, OUTPUT, MODEL, TASK, TOP_K, EMIT_LOGITS, MASK_SCORES, CLIP_FRAMES, FRAME_STRIDE,
+          CLIP_STRIDE, MAX_CLIPS_PER_VIDEO, PARTIAL_CLIPS, MAX_FRAMES_PER_VIDEO, ATTENTION, DENSE_LAYERS,
+          RADIAL_DECAY, RADIAL_SINK, NA3D_KERNEL, NA3D_DILATION, INPUT_KIND, GLOB, MANIFEST_COLUMN, MODE,
           MAX_ERROR_RATE, BATCH_SIZE, BATCH_BYTES, QUEUE_BYTES, BATCH_LINGER_MS, BACKEND, PARTITIONS,
           MAX_IMAGE_PIXELS, MAX_FILE_BYTES, PROGRESS_INTERVAL, DEBUG_DELAY_PER_IMAGE_MS, HELP);
+
+  /** Options that only mean something for some tasks or attention modes: given elsewhere, they are an error. */
+  private record Scope(ConfigEntry<?> entry, java.util.function.Predicate<JobConfig> applies, String where) {}
+
+  private static final List<Scope> SCOPES = List.of(
+      new Scope(EMIT_LOGITS, c -> c.get(TASK) != Task.SEGMENT,
+          "--task classify or video (masks have no logits: too large; --mask-scores gives the top-1 probability)"),
+      new Scope(MASK_SCORES, c -> c.get(TASK) == Task.SEGMENT, "--task segment"),
+      new Scope(CLIP_FRAMES, c -> c.get(TASK) == Task.VIDEO, "--task video"),
+      new Scope(CLIP_STRIDE, c -> c.get(TASK) == Task.VIDEO, "--task video"),
+      new Scope(MAX_CLIPS_PER_VIDEO, c -> c.get(TASK) == Task.VIDEO, "--task video"),
+      new Scope(PARTIAL_CLIPS, c -> c.get(TASK) == Task.VIDEO, "--task video"),
+      new Scope(ATTENTION, c -> c.get(TASK) == Task.VIDEO, "--task video"),
+      new Scope(MAX_FRAMES_PER_VIDEO, c -> c.get(TASK).imageModel(),
+          "--task classify or segment (for --task video see --max-clips-per-video)"),
+      new Scope(TOP_K, c -> c.get(TASK) != Task.SEGMENT, "--task classify or video"),
+      new Scope(DENSE_LAYERS, c -> c.get(ATTENTION) == Attention.RADIAL, "--attention radial"),
+      new Scope(RADIAL_DECAY, c -> c.get(ATTENTION) == Attention.RADIAL, "--attention radial"),
+      new Scope(RADIAL_SINK, c -> c.get(ATTENTION) == Attention.RADIAL, "--attention radial"),
+      new Scope(NA3D_KERNEL, c -> c.get(ATTENTION) == Attention.NA3D, "--attention na3d"),
+      new Scope(NA3D_DILATION, c -> c.get(ATTENTION) == Attention.NA3D, "--attention na3d"));
+
+  /** Refuses an option given where it has no effect, so a typo'd task or mode does not pass silently. */
+  static void checkCombinations(JobConfig config) {
+    for (Scope scope : SCOPES) {
+      if (config.isSet(scope.entry()) && !scope.applies().test(config)) {
+        throw new UsageException(scope.entry().key() + " applies to " + scope.where() + " only");
+      }
+    }
+  }
 
   /** The usage text, generated from the declarations above. */
   public static String usage(String command) {
@@ -238,6 +375,6 @@ public final class JobOptions {
   }
 
   private static String describe(Object value) {
-    return value instanceof Enum<?> e ? e.name().toLowerCase(java.util.Locale.ROOT) : value.toString();
+    return ConfigEntry.text(value);
   }
 }

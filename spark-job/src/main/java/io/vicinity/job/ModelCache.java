@@ -6,14 +6,16 @@ import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.InferenceOptions;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One loaded model per executor JVM and device, shared by all task threads and reused across tasks and
- * stages (ImageInference is thread-safe), and one {@link BatchQueue} in front of it through which the
- * task threads share full batches. Loading reads every weight and may upload them to the GPU, so it
+ * stages (the library's models are thread-safe), and for classify one {@link BatchQueue} in front of it
+ * through which the task threads share full batches. Segmentation and video models are cached the same
+ * way ({@link #get(Object, Function)}, keyed by their own records). Loading reads every weight and may upload them to the GPU, so it
  * happens lazily, once per key; concurrent first callers wait for that one load. Closed when the JVM
  * exits: queues first (so no batch is mid-flight), then models.
  */
@@ -38,7 +40,8 @@ final class ModelCache {
   /** A model and the queue in front of it. */
   record Shared(ImageInference model, BatchQueue<ImagePipeline.Prepared, ImageResult> queue) {}
 
-  private static final ConcurrentHashMap<Key, ImageInference> MODELS = new ConcurrentHashMap<>();
+  /** Every loaded model, of any kind, by its key record. */
+  private static final ConcurrentHashMap<Object, AutoCloseable> MODELS = new ConcurrentHashMap<>();
   private static final ConcurrentHashMap<Key, Shared> SHARED = new ConcurrentHashMap<>();
 
   static {
@@ -57,7 +60,22 @@ final class ModelCache {
    * for one load instead of each loading a copy; a failed load is not cached.
    */
   static ImageInference get(Key key) {
-    return MODELS.computeIfAbsent(key, ModelCache::load);
+    return get(key, ModelCache::load);
+  }
+
+  /**
+   * The model for {@code key} (a record whose equality says "same model, same options"), made by
+   * {@code loader} on first use; same once-per-key guarantee as {@link #get(Key)}.
+   */
+  @SuppressWarnings("unchecked")
+  static <K, M extends AutoCloseable> M get(K key, Function<K, M> loader) {
+    return (M) MODELS.computeIfAbsent(key, k -> {
+      long start = System.nanoTime();
+      M model = loader.apply((K) k);
+      // "Loaded model" is what operators (and the cluster integration tests) look for in executor logs.
+      LOG.info("Loaded model {} in {} ms", k, (System.nanoTime() - start) / 1_000_000);
+      return model;
+    });
   }
 
   /** The model for {@code key} and its shared batch queue, both created on first use. */
@@ -75,19 +93,22 @@ final class ModelCache {
   }
 
   private static ImageInference load(Key key) {
-    long start = System.nanoTime();
     ImageInference model = ImageInference.open(
         Path.of(key.modelDir()), key.options(), key.device(), key.maxImagePixels());
-    LOG.info("Loaded model {} from {} in {} ms on {}",
-        model.modelName(), key.modelDir(), (System.nanoTime() - start) / 1_000_000,
-        model.backendDescription());
+    LOG.info("Model {} from {} on {}", model.modelName(), key.modelDir(), model.backendDescription());
     return model;
   }
 
   private static void closeAll() {
     SHARED.values().forEach(s -> s.queue().close());
     SHARED.clear();
-    MODELS.values().forEach(ImageInference::close);
+    for (AutoCloseable model : MODELS.values()) {
+      try {
+        model.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", model, e);
+      }
+    }
     MODELS.clear();
   }
 }

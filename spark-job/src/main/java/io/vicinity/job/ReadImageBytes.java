@@ -18,7 +18,9 @@ import org.apache.spark.sql.types.StructType;
  * Partition function: reads each listed file's bytes through Hadoop's FileSystem. A file that cannot be
  * read (vanished, permission, larger than --max-file-bytes) becomes a row with {@code read_error} set
  * instead of failing the task; the size is checked before any byte is read. Lazy: one file's bytes at
- * a time are read as the next stage pulls rows.
+ * a time are read as the next stage pulls rows. Videos are not read here: the task copies them to a local
+ * file through Hadoop (FFmpeg needs a seekable file), so only their existence is checked; --max-file-bytes
+ * applies to images only.
  */
 final class ReadImageBytes implements MapPartitionsFunction<Row, Row> {
 
@@ -29,18 +31,20 @@ final class ReadImageBytes implements MapPartitionsFunction<Row, Row> {
           .add("location", DataTypes.StringType, false)
           .add("modified", DataTypes.LongType, false);
 
-  /** The read files: bytes, or why there are none. */
+  /** The read files: bytes (null for a video), or why there are none, and the URI to open. */
   static final StructType ENCODED =
       new StructType()
           .add("path", DataTypes.StringType, false)
           .add("modified", DataTypes.LongType, false)
           .add("bytes", DataTypes.BinaryType, true)
-          .add("read_error", DataTypes.StringType, true);
+          .add("read_error", DataTypes.StringType, true)
+          .add("location", DataTypes.StringType, false);
 
   static final int PATH_INDEX = 0;
   static final int MODIFIED_INDEX = 1;
   static final int BYTES_INDEX = 2;
   static final int ERROR_INDEX = 3;
+  static final int LOCATION_INDEX = 4;
 
   /** Largest file a Java byte array can hold. */
   static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
@@ -90,15 +94,18 @@ final class ReadImageBytes implements MapPartitionsFunction<Row, Row> {
       Path file = new Path(location);
       FileSystem fs = file.getFileSystem(hadoopConf);
       long length = fs.getFileStatus(file).getLen();
+      if (InputListing.isVideo(location)) {
+        return RowFactory.create(path, modified, null, null, location);
+      }
       if (length > maxFileBytes) {
         return RowFactory.create(path, modified, null,
-            path + ": file too large (" + length + " bytes, --max-file-bytes is " + maxFileBytes + ")");
+            path + ": file too large (" + length + " bytes, --max-file-bytes is " + maxFileBytes + ")", location);
       }
       try (InputStream in = fs.open(file)) {
-        return RowFactory.create(path, modified, in.readAllBytes(), null);
+        return RowFactory.create(path, modified, in.readAllBytes(), null, location);
       }
     } catch (IOException | RuntimeException e) {
-      return RowFactory.create(path, modified, null, path + ": cannot read file: " + e);
+      return RowFactory.create(path, modified, null, path + ": cannot read file: " + e, location);
     }
   }
 }

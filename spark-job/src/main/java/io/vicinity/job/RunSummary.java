@@ -16,8 +16,11 @@ import org.apache.hadoop.fs.Path;
  * (the leading underscore makes Parquet readers ignore it). Counts are of this run's rows only
  * ({@code run_id}), read back from the written output, so a retried task cannot inflate them.
  *
+ * @param task the --task that ran (classify, segment, video)
  * @param filesSeen every file found under the input
- * @param imagesProcessed image files processed by this run: one output row each, error rows included
+ * @param inputsProcessed input files (images and videos) with at least one row from this run
+ * @param imagesProcessed this run's rows, error rows included: one per image, per sampled video frame (image
+ *     tasks) or per clip (video); the key stays images_processed so existing readers keep working
  * @param errors this run's rows with {@code error} set
  * @param skippedNonImages files skipped because their extension is not an image's (or the glob)
  * @param skippedUnchanged inputs skipped by --mode incremental: they already had a row
@@ -32,7 +35,9 @@ import org.apache.hadoop.fs.Path;
  * @param spark the Spark settings of the run, secrets redacted
  */
 public record RunSummary(
+    String task,
     long filesSeen,
+    long inputsProcessed,
     long imagesProcessed,
     long errors,
     long skippedNonImages,
@@ -59,7 +64,9 @@ public record RunSummary(
   /** Snake-case keys, in the order a reader wants them. */
   public Map<String, Object> toMap() {
     Map<String, Object> map = new LinkedHashMap<>();
+    map.put("task", task);
     map.put("files_seen", filesSeen);
+    map.put("inputs_processed", inputsProcessed);
     map.put("images_processed", imagesProcessed);
     map.put("errors", errors);
     map.put("skipped_non_images", skippedNonImages);
@@ -85,15 +92,22 @@ public record RunSummary(
     line(text, "run id", runId);
     line(text, "model", modelName + " (" + modelHash + ")");
     line(text, "backend", backend);
+    line(text, "task", task);
     line(text, "files seen", filesSeen);
-    line(text, "images processed", imagesProcessed);
+    line(text, "inputs processed", inputsProcessed);
+    line(text, rowsName() + " processed", imagesProcessed);
     line(text, "errors", errors);
     line(text, "outcomes", outcomes);
     line(text, "skipped non-images", skippedNonImages);
     line(text, "skipped unchanged", skippedUnchanged);
     line(text, "elapsed", String.format(Locale.ROOT, "%.2f s", elapsedSeconds));
-    line(text, "throughput", String.format(Locale.ROOT, "%.2f images/s", imagesPerSecond()));
+    line(text, "throughput", String.format(Locale.ROOT, "%.2f %s/s", imagesPerSecond(), rowsName()));
     return text.toString();
+  }
+
+  /** What one row is, for the text: a clip for video, an image (or video frame) otherwise. */
+  private String rowsName() {
+    return "video".equals(task) ? "clips" : "images";
   }
 
   public String toJson() throws IOException {

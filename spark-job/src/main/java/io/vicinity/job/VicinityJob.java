@@ -2,7 +2,6 @@ package io.vicinity.job;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.vicinity.udfs.ImageInference;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.demo.DemoCheckpoint;
 import java.io.IOException;
@@ -31,7 +30,8 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * The batch-inference job: images under --input through a Hugging Face model into Parquet at --output.
+ * The batch-inference job: images or videos under --input through a Hugging Face model into Parquet at
+ * --output, by --task (see {@link JobTask}).
  * Everything that can be checked without Spark (arguments, model directory, input, output) is checked
  * first, so a mistake costs a second and a one-line message, not a cluster start.
  */
@@ -69,7 +69,7 @@ public final class VicinityJob {
       Path modelDir = checkModelDir(config);
 
       // The model on the driver: validates the checkpoint; its fingerprint goes into every row.
-      ImageInference model = openModel(config, modelDir);
+      JobTask.DriverModel model = JobTask.load(config, executorSettings(config, null, null));
       String modelHash = ModelFingerprint.of(modelDir);
 
       RunSummary summary = runOnSpark(config, input, model, modelHash, start);
@@ -101,7 +101,7 @@ public final class VicinityJob {
    * run's rows. Uses the active session if there is one (tests, notebooks), else starts one and stops it.
    */
   private static RunSummary runOnSpark(
-      JobConfig config, FileStatus input, ImageInference driverModel, String modelHash, long start)
+      JobConfig config, FileStatus input, JobTask.DriverModel driverModel, String modelHash, long start)
       throws IOException {
     boolean ownSession =
         SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
@@ -116,13 +116,13 @@ public final class VicinityJob {
       InputListing all = listInputs(spark, config, input, hadoopConf);
       InputListing listing = skipDone(spark, config, all, hadoopConf);
       long skippedUnchanged = all.images().size() - listing.images().size();
-      LOG.info("{} images to process ({} non-image files skipped, {} unchanged since the last run)",
+      LOG.info("{} inputs to process ({} other files skipped, {} unchanged since the last run)",
           listing.images().size(), listing.skippedNonImages(), skippedUnchanged);
 
       Progress.Counters counters = Progress.Counters.register(spark.sparkContext());
       ExecutorSettings settings = executorSettings(
-          config, new OutputSchema.Provenance(driverModel.modelName(), modelHash, runId), counters);
-      JobTask task = JobTask.of(config, settings);
+          config, new OutputSchema.Provenance(driverModel.name(), modelHash, runId), counters);
+      JobTask task = JobTask.of(config, settings, driverModel);
 
       if (!listing.images().isEmpty() || config.get(JobOptions.MODE) != JobOptions.WriteMode.INCREMENTAL) {
         try (Progress progress = Progress.start(
@@ -162,8 +162,9 @@ public final class VicinityJob {
     JobOptions.InputKind kind = config.get(JobOptions.INPUT_KIND);
     boolean manifest = kind == JobOptions.InputKind.MANIFEST
         || (kind == JobOptions.InputKind.AUTO && Manifest.looksLikeManifest(input));
+    java.util.Set<String> extensions = JobTask.extensions(config.get(JobOptions.TASK));
     if (!manifest) {
-      return InputListing.list(path, config.get(JobOptions.GLOB), hadoopConf);
+      return InputListing.list(path, config.get(JobOptions.GLOB), extensions, hadoopConf);
     }
     if (config.get(JobOptions.GLOB) != null) {
       throw new UsageException("--glob applies to directory inputs, not to the manifest " + path);
@@ -172,7 +173,7 @@ public final class VicinityJob {
     List<String> entries = Manifest.isCsv(path)
         ? Manifest.readCsv(path, column, hadoopConf)
         : Manifest.readParquet(spark, path, column);
-    return InputListing.fromManifest(path, entries, hadoopConf);
+    return InputListing.fromManifest(path, entries, extensions, hadoopConf);
   }
 
   /** --mode incremental: the inputs without a row yet; other modes: all of them. */
@@ -204,30 +205,35 @@ public final class VicinityJob {
 
   /** Counts of this run's rows (by run_id), read back from what was committed. */
   private static RunSummary summarise(SparkSession spark, JobConfig config, InputListing all,
-      InputListing listing, long skippedUnchanged, ImageInference driverModel, String modelHash,
+      InputListing listing, long skippedUnchanged, JobTask.DriverModel driverModel, String modelHash,
       String runId, Progress.Counters counters, long start) {
     String output = config.get(JobOptions.OUTPUT);
     Map<String, Long> outcomes = new TreeMap<>();
+    long inputs = 0;
     if (!listing.images().isEmpty()) {
       Dataset<Row> rows = spark.read().parquet(output).where(col(OutputSchema.RUN_ID).equalTo(runId));
       for (Row row : rows.groupBy(OutputSchema.OUTCOME).count().collectAsList()) {
         outcomes.put(row.getString(0), row.getLong(1));
       }
+      // A video gives many rows: the inputs are the distinct paths of this run's rows.
+      inputs = rows.select(OutputSchema.PATH).distinct().count();
     }
     long processed = outcomes.values().stream().mapToLong(Long::longValue).sum();
     long errors = processed - outcomes.getOrDefault(Outcome.OK.column(), 0L);
     Set<String> devices = new java.util.TreeSet<>(counters.devices().value());
     return new RunSummary(
+        config.get(JobOptions.TASK).name().toLowerCase(java.util.Locale.ROOT),
         all.filesSeen(),
+        inputs,
         processed,
         errors,
         all.skippedNonImages(),
         skippedUnchanged,
         outcomes,
         (System.nanoTime() - start) / 1e9,
-        driverModel.modelName(),
+        driverModel.name(),
         modelHash,
-        devices.isEmpty() ? driverModel.backendDescription() : String.join("; ", devices),
+        devices.isEmpty() ? driverModel.backend() : String.join("; ", devices),
         output,
         runId,
         DemoCheckpoint.isDemo(modelDir(config)),
@@ -242,20 +248,6 @@ public final class VicinityJob {
       settings.put(entry._1(), entry._2());
     }
     return Redaction.all(settings);
-  }
-
-  /**
-   * Loads the model once on the driver, on the device an executor here would pick, which validates the
-   * directory before Spark starts. In local mode the executors share this JVM and this cached instance.
-   */
-  private static ImageInference openModel(JobConfig config, Path modelDir) {
-    GpuAssignment gpu = GpuAssignment.choose(config.get(JobOptions.BACKEND), GpuAssignment.current());
-    ImageInference model = ModelCache.get(InferPartition.modelKey(
-        executorSettings(config, null, null), config.get(JobOptions.TOP_K), config.get(JobOptions.EMIT_LOGITS), gpu));
-    if (!model.hasClassifier()) {
-      LOG.warn("Model {} has no classifier: top_k will be empty and logits absent", model.modelName());
-    }
-    return model;
   }
 
   private static Path checkModelDir(JobConfig config) {

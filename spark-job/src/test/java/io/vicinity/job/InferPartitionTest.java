@@ -82,7 +82,7 @@ class InferPartitionTest {
   }
 
   private static Row encoded(String path, long modified, byte[] bytes, String error) {
-    return RowFactory.create(path, modified, bytes, error);
+    return RowFactory.create(path, modified, bytes, error, "file:/in/" + path);
   }
 
   /** Rows from the partition function carry no schema (the encoder adds it): index by the schema. */

@@ -64,8 +64,8 @@ class JobConfigTest {
     assertEquals("--batch-size: expected an integer >= 1, got 'many'",
         usageError(with("--batch-size", "many")));
     assertEquals("--backend: expected one of auto|cpu|cuda, got 'tpu'", usageError(with("--backend", "tpu")));
-    assertEquals("--task: expected one of classify, got 'segment'",
-        usageError("--input", "i", "--output", "o", "--model", "m", "--task", "segment"));
+    assertEquals("--task: expected one of classify|segment|video, got 'detect'",
+        usageError("--input", "i", "--output", "o", "--model", "m", "--task", "detect"));
     assertEquals("--mode: expected one of overwrite|append|incremental|errorifexists, got 'update'",
         usageError(with("--mode", "update")));
   }
@@ -99,7 +99,8 @@ class JobConfigTest {
       assertTrue(usage.contains(entry.key()), entry.key() + " missing from usage");
       assertTrue(usage.contains(entry.doc()), entry.key() + " doc missing from usage");
     }
-    assertTrue(usage.contains("Usage: cmd --input PATH --output DIR --model DIR --task classify [--top-k N]"),
+    assertTrue(usage.contains(
+        "Usage: cmd --input PATH --output DIR --model DIR --task classify|segment|video [--top-k N]"),
         usage);
     assertTrue(usage.contains("(default: 16)"), usage);
     assertTrue(usage.contains("(default: errorifexists)"), usage);

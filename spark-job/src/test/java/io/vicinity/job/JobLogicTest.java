@@ -59,10 +59,11 @@ class JobLogicTest {
 
   @Test
   void schemaIsVersionedAndEndsWithProvenance() {
-    assertEquals(2, OutputSchema.VERSION, "bump deliberately, with docs/cluster.md's schema table");
+    assertEquals(3, OutputSchema.VERSION, "bump deliberately, with README.md's schema tables");
     StructType schema = OutputSchema.of(false);
-    assertEquals(List.of("path", "width", "height", "embedding", "top_k", "error", "outcome", "input_modified",
-        "model_name", "model_hash", "run_id", "schema_version"), List.of(schema.fieldNames()));
+    assertEquals(List.of("path", "width", "height", "embedding", "top_k", "error", "frame_index", "timestamp_ms",
+        "outcome", "input_modified", "model_name", "model_hash", "run_id", "schema_version"),
+        List.of(schema.fieldNames()));
     assertEquals(DataTypes.TimestampType, schema.apply("input_modified").dataType());
     assertTrue(List.of(OutputSchema.of(true).fieldNames()).contains("logits"));
   }

@@ -85,7 +85,16 @@ public final class SegmentationInference implements AutoCloseable {
 
   /** Segments a list of images; the result list has the same order and size as the input. */
   public List<SegmentationResult> run(List<ImageInput> inputs) {
-    return pipeline.run(inputs, options.batchSize(), new ImagePipeline.Task<SegmentationLogits, SegmentationResult>() {
+    return pipeline.run(inputs, options.batchSize(), task);
+  }
+
+  /** Images decoded elsewhere (e.g. video frames) -> results, in the order and size of {@code images}. */
+  public List<SegmentationResult> runDecoded(List<ImagePipeline.DecodedImage> images) {
+    return pipeline.runDecoded(images, options.batchSize(), task);
+  }
+
+  private final ImagePipeline.Task<SegmentationLogits, SegmentationResult> task =
+      new ImagePipeline.Task<SegmentationLogits, SegmentationResult>() {
       @Override
       public SegmentationLogits forward(float[] pixels, int batch, int height, int width) {
         return model.forward(pixels, batch, height, width);
@@ -100,8 +109,7 @@ public final class SegmentationInference implements AutoCloseable {
       public SegmentationResult failed(String path, Integer width, Integer height, String error) {
         return SegmentationResult.failed(path, width, height, error);
       }
-    });
-  }
+    };
 
   private SegmentationResult segment(ImagePipeline.Prepared image, SegmentationLogits logits, int i) {
     int classes = logits.classes();
