@@ -3,6 +3,9 @@
 # by stage-device.sh): the selfAttention/conv3d GPU tests, the VideoMAE GPU parity test, the PyTorch anchors
 # (radial_anchors.py) and our benchmark (RadialBenchmark). Logs go to $OUT (or ./out).
 # Usage: bash scripts/bench/radial_device.sh [iters] [batch]
+# Env: DEVJARS=<dir> (staged jars, default .devjars); RADIAL_SKIP_UDFS=1 skips the VideoMAE parity test;
+# BEFORE_JAR=<kernels jar> also times RadialBenchmark against that kernels jar (e.g. the previous kernel, staged
+# next to the new one), printed as "[radial-bench before]", for before/after numbers from one call.
 set -uo pipefail
 OUT=${OUT:-out}
 ITERS=${1:-50}
@@ -21,8 +24,14 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu 
 grep -E "✘|tests (successful|failed|skipped)" "$OUT/radial-tests.log" | head -40
 grep -E "\[cuda-test\]" "$OUT/radial-tests.log" | grep -E "rel L2 error [0-9.e-]+" -o | sort -k4 -g | tail -1 \
   | sed 's/^/[radial] largest test error: /'
-"$JAVA" -Xmx16g -jar "$JUNIT" execute --class-path "$UCP" --select-class io.vicinity.udfs.gpu.VideoMaeCudaParityTest \
-  --details=tree --disable-banner > "$OUT/videomae-gpu.log" 2>&1
-grep -E "\[gpu-parity\]|✘|tests (successful|failed|skipped)" "$OUT/videomae-gpu.log" | head -40
-PYTHONUNBUFFERED=1 python3 scripts/bench/radial_anchors.py "$ITERS" "$BATCH" 2>&1 | grep -v -i warn | tee "$OUT/radial-anchors.log"
+if [[ "${RADIAL_SKIP_UDFS:-0}" != 1 ]]; then
+  "$JAVA" -Xmx16g -jar "$JUNIT" execute --class-path "$UCP" --select-class io.vicinity.udfs.gpu.VideoMaeCudaParityTest \
+    --details=tree --disable-banner > "$OUT/videomae-gpu.log" 2>&1
+  grep -E "\[gpu-parity\]|✘|tests (successful|failed|skipped)" "$OUT/videomae-gpu.log" | head -40
+fi
 "$JAVA" -Xmx8g -cp "$CP" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 | tee "$OUT/radial-bench.log"
+if [[ -n "${BEFORE_JAR:-}" ]]; then
+  "$JAVA" -Xmx8g -cp "${CP/$D\/vicinity-kernels.jar/$BEFORE_JAR}" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 \
+    | sed 's/^\[radial-bench\]/[radial-bench before]/' | tee "$OUT/radial-bench-before.log"
+fi
+PYTHONUNBUFFERED=1 python3 scripts/bench/radial_anchors.py "$ITERS" "$BATCH" 2>&1 | grep -v -i warn | tee "$OUT/radial-anchors.log"

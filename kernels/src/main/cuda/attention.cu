@@ -12,7 +12,11 @@
 //    of the next tile stream into shared memory with cp.async while the current one is multiplied (mma.sync
 //    m16n8k16, fp32 accumulation, online softmax in registers). Inside a tile each warp classifies its four
 //    16-key chunks: chunks with no allowed pair are skipped, fully allowed ones run without per-element tests,
-//    partial ones apply the token rule element by element. Scores never leave registers.
+//    partial ones mask element by element. Scores never leave registers.
+//    Radial: the allowed keys of one query in one key frame are one contiguous range, so each lane turns its two
+//    rows' [lo, hi) ranges in the (one or two, for S >= 64) key frames of the tile into 64-bit key masks once per
+//    tile; the warp's OR / AND of them give the exact chunk flags and a partial chunk costs one bit test per
+//    score. The visited tiles come from a per-CTA bitmap filled once from the same ranges (Radial::hits).
 //  * attn_ref_<dtype>_<mask> (any dtype, D <= 256): one warp per query, the same classification on 32-key
 //    chunks, scalar fp32 math (the fp32 path and odd head dims).
 #include "common.cuh"
@@ -41,14 +45,18 @@ constexpr int WTAB = 1024;       // radial w(dist) cached in shared memory for d
 // The radial window half-width for a frame distance: ALL, >= 0 (|k - l| <= w), or -1 (no pair).
 __device__ __forceinline__ int radial_w(const AttnParams& p, int dist) {
   if (dist <= 1) return ALL;
+  // Call-free (no 64-bit integer or fp64 division subroutines, which would make ptxas save registers around
+  // every w() in the fused kernel): dividing by 2^r is the exact multiplication by 2^-r, and the far-frame step
+  // ceil(2^r / S) fits 32-bit unsigned (2^r <= 2^30, S < 2^31).
   const int r = 31 - __clz(dist);
-  const i64 two_r = 1LL << r;
-  if (two_r <= p.per_frame) {
-    const double f = floor(p.delta * (double)p.per_frame / (double)two_r) - 1.0;
+  const unsigned two_r = 1u << r;
+  if (two_r <= (unsigned)p.per_frame) {
+    const double inv = __longlong_as_double((long long)(1023 - r) << 52);  // 2^-r, exact
+    const double f = floor(p.delta * (double)p.per_frame * inv) - 1.0;
     return f >= (double)p.per_frame ? ALL : (int)f;  // f >= -1 since delta > 0
   }
-  const i64 step = (two_r + p.per_frame - 1) / p.per_frame;
-  return dist % step == 0 ? 0 : -1;
+  const unsigned step = (two_r + (unsigned)p.per_frame - 1u) / (unsigned)p.per_frame;
+  return (unsigned)dist % step == 0 ? 0 : -1;
 }
 
 struct Radial {
@@ -82,7 +90,39 @@ struct Radial {
     const int j = key / p.per_frame, l = key - j * p.per_frame;
     return abs(r.k - l) <= w(r.i, j);
   }
+  // Positions [lo, hi) of key frame j that positions [ka, kb] of query frame i may use: every allowed set of one
+  // query in one key frame is the contiguous |k - l| <= w (whole frame for ALL, empty for w < 0), and the union
+  // over consecutive k is contiguous too. Empty when hi <= lo.
+  __device__ void span(int i, int ka, int kb, int j, int& lo, int& hi) const {
+    const int S = p.per_frame, ww = w(i, j);
+    if (ww < 0) { lo = 0; hi = 0; return; }
+    lo = max(0, ka - ww);
+    hi = ww >= S - kb ? S : kb + ww + 1;  // no overflow for ww == ALL
+  }
+  // Whether any query of [qa, qb] may use any key of [ka, kb] (exact: interval intersection per frame pair).
+  __device__ bool hits(int qa, int qb, int ka, int kb) const {
+    const int S = p.per_frame;
+    const int i0 = qa / S, i1 = qb / S, j0 = ka / S, j1 = kb / S;
+    for (int i = i0; i <= i1; ++i) {
+      const int k0 = i == i0 ? qa - i * S : 0, k1 = i == i1 ? qb - i * S : S - 1;
+      for (int j = j0; j <= j1; ++j) {
+        int lo, hi;
+        span(i, k0, k1, j, lo, hi);
+        if (hi > lo && j * S + hi - 1 >= ka && j * S + lo <= kb) return true;
+      }
+    }
+    return false;
+  }
 };
+
+// Bits [lo, hi) of a 64-bit word, both clipped to [0, 64].
+__device__ __forceinline__ unsigned long long bit_range(int lo, int hi) {
+  lo = max(lo, 0);
+  hi = min(hi, 64);
+  if (hi <= lo) return 0ull;
+  const unsigned long long below_hi = hi == 64 ? ~0ull : (1ull << hi) - 1ull;
+  return below_hi & (~0ull << lo);
+}
 
 __device__ __forceinline__ int na_start(int len, int k, int d, int i) {
   const int g = i % d, ip = i / d;
@@ -163,6 +203,7 @@ __device__ void fill_wtab(const AttnParams& p, int* wtab) {
 
 // ------------------------------------------------------------------ tensor-core kernel
 constexpr int TC_M = 64, TC_N = 64, TC_WARPS = 4, TC_CHUNK = 16;
+constexpr int RB_WORDS = 64;  // radial tile bitmap window: 2048 key tiles (131072 tokens) per fill
 
 template <typename T> struct Mma;
 template <> struct Mma<__nv_bfloat16> {
@@ -216,6 +257,37 @@ __device__ int next_tile(const M& m, int from, int ntiles, int qa, int qb, int n
     if (ball) return base + __ffs(ball) - 1;
   }
   return ntiles;
+}
+
+// Radial: next key tile >= from that any query of [qa, qb] may use, from the CTA's tile bitmap over a window of
+// RB_WORDS * 32 tiles (refilled when the scan leaves it). Every thread of the CTA calls it with the same
+// arguments (it holds barriers) and gets the same answer; ntiles when none is left.
+__device__ __forceinline__ int radial_next_tile(const Radial& m, unsigned* rbits, int& rwin, int from, int ntiles,
+                                                int qa, int qb, int n) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  for (;;) {
+    if (from >= ntiles) return ntiles;
+    if (rwin < 0 || from >= rwin + RB_WORDS * 32) {
+      __syncthreads();  // every warp is done scanning the old window
+      rwin = from & ~31;
+      for (int wd = warp; wd < RB_WORDS && rwin + wd * 32 < ntiles; wd += TC_WARPS) {
+        const int t = rwin + wd * 32 + lane;
+        const bool hit = t < ntiles && m.hits(qa, qb, t * TC_N, min(n, (t + 1) * TC_N) - 1);
+        const unsigned ball = __ballot_sync(0xffffffffu, hit);
+        if (lane == 0) rbits[wd] = ball;
+      }
+      __syncthreads();
+    }
+    const int words = min(RB_WORDS, (ntiles - rwin + 31) >> 5);
+    int wd = (from - rwin) >> 5;
+    unsigned bits = rbits[wd] & (~0u << ((from - rwin) & 31));
+    for (;;) {
+      if (bits) return rwin + wd * 32 + __ffs(bits) - 1;
+      if (++wd >= words) break;
+      bits = rbits[wd];
+    }
+    from = rwin + words * 32;
+  }
 }
 
 template <typename T, int D, int KIND>
@@ -276,10 +348,22 @@ __device__ void attn_tc(const AttnParams p) {
     cp_async_commit();
   };
 
-  int tile = next_tile(mask, 0, ntiles, q0, qb, n);
+  // Radial: the key tiles this CTA visits, as a bitmap over a window of RB_WORDS * 32 tiles, filled from the
+  // per-frame-pair intervals (Radial::hits) once per window instead of classifying tiles on every step.
+  __shared__ unsigned rbits[KIND == RADIAL ? RB_WORDS : 1];
+  int rwin = -1;  // first tile of the filled window (uniform over the CTA)
+  auto next_of = [&](int from) -> int {
+    if constexpr (KIND != RADIAL) {
+      return next_tile(mask, from, ntiles, q0, qb, n);
+    } else {
+      return radial_next_tile(mask, rbits, rwin, from, ntiles, q0, qb, n);
+    }
+  };
+
+  int tile = next_of(0);
   if (tile < ntiles) load_tile(tile, 0);
   for (int buf = 0; tile < ntiles; buf ^= 1) {
-    const int next = next_tile(mask, tile + 1, ntiles, q0, qb, n);
+    const int next = next_of(tile + 1);
     if (next < ntiles) {
       load_tile(next, buf ^ 1);  // the other buffer was released by the barrier at the end of the last step
       cp_async_wait<1>();
@@ -288,22 +372,57 @@ __device__ void attn_tc(const AttnParams p) {
     }
     __syncthreads();
     const int k0 = tile * TC_N;
-    // per 16-key chunk: 0 skip, 1 all pairs allowed, 2 test each pair (lanes 0..3 classify, then broadcast)
-    int mine = 0;
-    if (lane < TC_N / TC_CHUNK && warp_live) {
-      const int ka = k0 + lane * TC_CHUNK;
-      if (ka < n) {
-        const int kb = min(n - 1, ka + TC_CHUNK - 1);
-        mine = mask.classify(wa, wb, ka, kb);
-        if (mine == 1 && kb != ka + TC_CHUNK - 1) mine = 2;  // chunk runs past the sequence
-      }
-    }
+    // per 16-key chunk: 0 skip, 1 all pairs allowed, 2 test each pair
     int flag[TC_N / TC_CHUNK];
     bool any = false;
+    // Radial: bit t of rm[r] = key k0 + t allowed for this lane's fragment row r (keys >= n never), built from
+    // the row's [lo, hi) interval in each key frame the tile touches; shifted so that bit 8j + (e & 1) is the
+    // key of score element s[j][e]. The chunk flags are the warp's OR / AND of the rows' masks (exact).
+    unsigned long long rm[2] = {0ull, 0ull};
+    if constexpr (KIND == RADIAL) {
+      const int S = p.per_frame;
+      const int kend = min(n, k0 + TC_N);
+      if (warp_live) {
+        const int j0 = k0 / S, j1 = (kend - 1) / S;
+        for (int j = j0; j <= j1; ++j) {
+          const int fb = j * S - k0;  // frame start relative to the tile (may be negative)
 #pragma unroll
-    for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
-      flag[c] = __shfl_sync(0xffffffffu, mine, c);
-      any |= flag[c] != 0;
+          for (int r = 0; r < 2; ++r) {
+            int lo, hi;
+            mask.span(rows[r].i, rows[r].k, rows[r].k, j, lo, hi);
+            if (hi > lo) rm[r] |= bit_range(fb + lo, min(fb + hi, kend - k0));
+          }
+        }
+      }
+      const unsigned long long both_or = rm[0] | rm[1], both_and = rm[0] & rm[1];
+      const unsigned or_lo = __reduce_or_sync(0xffffffffu, (unsigned)both_or);
+      const unsigned or_hi = __reduce_or_sync(0xffffffffu, (unsigned)(both_or >> 32));
+      const unsigned and_lo = __reduce_and_sync(0xffffffffu, (unsigned)both_and);
+      const unsigned and_hi = __reduce_and_sync(0xffffffffu, (unsigned)(both_and >> 32));
+#pragma unroll
+      for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
+        const unsigned o16 = ((c < 2 ? or_lo : or_hi) >> ((c & 1) * 16)) & 0xffffu;
+        const unsigned a16 = ((c < 2 ? and_lo : and_hi) >> ((c & 1) * 16)) & 0xffffu;
+        flag[c] = o16 == 0 ? 0 : (a16 == 0xffffu ? 1 : 2);
+        any |= flag[c] != 0;
+      }
+      rm[0] >>= (lane & 3) * 2;
+      rm[1] >>= (lane & 3) * 2;
+    } else {
+      int mine = 0;  // lanes 0..3 classify, then broadcast
+      if (lane < TC_N / TC_CHUNK && warp_live) {
+        const int ka = k0 + lane * TC_CHUNK;
+        if (ka < n) {
+          const int kb = min(n - 1, ka + TC_CHUNK - 1);
+          mine = mask.classify(wa, wb, ka, kb);
+          if (mine == 1 && kb != ka + TC_CHUNK - 1) mine = 2;  // chunk runs past the sequence
+        }
+      }
+#pragma unroll
+      for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
+        flag[c] = __shfl_sync(0xffffffffu, mine, c);
+        any |= flag[c] != 0;
+      }
     }
     if (any) {
       const T* kt = sK + buf * TC_N * P;
@@ -331,8 +450,12 @@ __device__ void attn_tc(const AttnParams p) {
           if (f == 0) {
             v = -INFINITY;
           } else if (f == 2) {
-            const int key = k0 + j * 8 + (lane & 3) * 2 + (e & 1);
-            if (key >= n || !mask.allowed(rows[e >> 1], key)) v = -INFINITY;
+            if constexpr (KIND == RADIAL) {
+              if (!((rm[e >> 1] >> (j * 8 + (e & 1))) & 1ull)) v = -INFINITY;
+            } else {
+              const int key = k0 + j * 8 + (lane & 3) * 2 + (e & 1);
+              if (key >= n || !mask.allowed(rows[e >> 1], key)) v = -INFINITY;
+            }
           }
           s[j][e] = v;
           cmax[e >> 1] = fmaxf(cmax[e >> 1], v);
