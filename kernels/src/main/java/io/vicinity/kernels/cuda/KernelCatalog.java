@@ -53,9 +53,9 @@ final class KernelCatalog {
   /** Dynamic shared memory of the fused kernel; the formula of na2d.cu (tc_keys_max and the layout). */
   static int naSharedBytes(int headDim, int kernel) {
     int side = NA_TILE + kernel - 1;
-    int nkmax = (side * side + 64 + 15) / 16 * 16;
+    int nkmax = side * ((side + 7) / 8 * 8) + 64; // halo rows x pitch (roundup8 of the width) + one chunk
     int rpbMax = (2 * NA_MAX_KERNEL - 1) * (2 * NA_MAX_KERNEL - 1);
-    return 2 * (nkmax * (headDim + 8) + headDim * (nkmax + 8)) + 4 * rpbMax + 2 * nkmax;
+    return 2 * 2 * nkmax * (headDim + 8) + 4 * rpbMax; // K and V row-major, pitch headDim + 8; fp32 bias
   }
 
   /** Self-attention (attention.cu): queries per CTA and threads of the fused kernel, warps of the generic one. */
