@@ -2,7 +2,8 @@
 # Runs on the GPU machine from the repository root, with .device (the JRE) and .devjars (staged by
 # stage-device.sh) carried. Steps: tests (kernels GPU-vs-CPU), udfs-tests (whole DiNAT model and
 # ImageInference on CUDA vs Hugging Face fixtures), bench (NA kernel), gemm (GEMM shapes), anchors (NA
-# PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run).
+# PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run),
+# segment (UperNet + DiNAT-mini at 512x512: the anchor writes the checkpoint, ours then the anchor time it).
 # Logs go to $OUT (or ./out). Usage: bash scripts/bench/run_device.sh [step]...
 set -uo pipefail
 OUT=${OUT:-out}
@@ -47,6 +48,19 @@ for step in $steps; do
       PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_anchor.py "$M" 256 20 2>&1 | tee "$OUT/model-anchor.log" \
         | grep -v -i warn
       "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" 256 20 2>&1 | tee "$OUT/model-bench.log"
+      ;;
+    segment)
+      # One checkpoint for both: upernet_anchor.py writes it (save_pretrained) with a float32 reference for one
+      # check image, UperNetBenchmark loads and times it, then the anchor loads (from_pretrained) and times it.
+      # The anchor's timing (flex compilation) runs last so that a time limit cannot cost our numbers.
+      M=/tmp/upernet-dinat-mini
+      SEG_BATCHES=${SEG_BATCHES:-8,16}
+      PYTHONUNBUFFERED=1 python3 scripts/bench/upernet_anchor.py write "$M" 512 2>&1 | tee "$OUT/segment-write.log" \
+        | grep -v -i warn
+      "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.UperNetBenchmark "$M" "$SEG_BATCHES" "${SEG_ITERS:-20}" 512 2>&1 \
+        | tee "$OUT/segment-bench.log"
+      PYTHONUNBUFFERED=1 python3 scripts/bench/upernet_anchor.py time "$M" "$SEG_BATCHES" "${SEG_ANCHOR_ITERS:-10}" 512 2>&1 \
+        | tee "$OUT/segment-anchor.log" | grep -v -i warn
       ;;
   esac
 done
