@@ -3,7 +3,8 @@
 # stage-device.sh) carried. Steps: tests (kernels GPU-vs-CPU), udfs-tests (whole DiNAT model and
 # ImageInference on CUDA vs Hugging Face fixtures), bench (NA kernel), gemm (GEMM shapes), anchors (NA
 # PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run),
-# segment (UperNet + DiNAT-mini at 512x512: the anchor writes the checkpoint, ours then the anchor time it).
+# segment (UperNet + DiNAT-mini at 512x512: the anchor writes the checkpoint, ours then the anchor time it),
+# graphs (CUDA graph replay vs eager: DinatCudaGraphTest, then DinatBenchmark ... graphs at batch 256 and 8).
 # Logs go to $OUT (or ./out). Usage: bash scripts/bench/run_device.sh [step]...
 set -uo pipefail
 OUT=${OUT:-out}
@@ -48,6 +49,18 @@ for step in $steps; do
       PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_anchor.py "$M" 256 20 2>&1 | tee "$OUT/model-anchor.log" \
         | grep -v -i warn
       "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" 256 20 2>&1 | tee "$OUT/model-bench.log"
+      ;;
+    graphs)
+      # CUDA graph replay vs eager (DinatModel.forwardGraphed): the graph GPU test, then both timed at batch 256 and 8
+      # on the anchor's DiNAT-mini, written without the anchor's compile and timing.
+      M=/tmp/dinat-mini
+      [[ -f "$M/config.json" ]] || PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_mini_write.py "$M" 2>&1 \
+        | tee "$OUT/graphs-write.log" | grep -v -i warn
+      "$JAVA" -Xmx16g -jar "$JUNIT" execute --class-path "$UCP" \
+        --select-class io.vicinity.udfs.gpu.DinatCudaGraphTest --details=tree --disable-banner 2>&1 \
+        | tee "$OUT/graphs-tests.log" | grep -E "\[gpu-parity\]|✘|Error|Exception|tests (successful|failed|skipped)" | head -40
+      "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" "${GRAPH_BATCHES:-256,8}" 20 graphs 2>&1 \
+        | tee "$OUT/graphs-bench.log"
       ;;
     segment)
       # One checkpoint for both: upernet_anchor.py writes it (save_pretrained) with a float32 reference for one

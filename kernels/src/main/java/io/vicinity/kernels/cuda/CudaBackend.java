@@ -156,6 +156,11 @@ public final class CudaBackend implements Backend {
     return pool;
   }
 
+  /** Checks the backend is open and binds its context to the calling thread (CudaGraphs). */
+  void bind() {
+    enter();
+  }
+
   /** Device bytes handed out now and reserved from the driver (leak checks, logs). */
   public long liveBytes() {
     return pool.liveBytes();

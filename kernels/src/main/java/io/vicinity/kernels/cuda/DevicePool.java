@@ -5,6 +5,7 @@ import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import jcuda.driver.CUstream;
@@ -19,6 +20,10 @@ final class DevicePool {
 
   private final Map<Long, ArrayDeque<DevicePtr>> free = new HashMap<>();
   private final List<DevicePtr> all = new ArrayList<>();
+  /** Blocks held by a {@link Scope} (a captured CUDA graph): never on the shared free lists meanwhile. */
+  private final Map<DevicePtr, Scope> kept = new IdentityHashMap<>();
+  /** The scope that collects every block acquired now, or null. */
+  private Scope collecting;
   private final CUstream stream;
   private final boolean poison;
   private long reservedBytes;
@@ -44,6 +49,14 @@ final class DevicePool {
       throw new IllegalStateException("device pool is closed (" + why + ")");
     }
     long cls = sizeClass(bytes);
+    if (collecting != null) {
+      ArrayDeque<DevicePtr> own = collecting.free.get(cls);
+      DevicePtr q = own == null ? null : own.poll();
+      if (q != null) { // the scope's own block, already counted live
+        poison(q, cls, why);
+        return new DeviceBuffer(q, bytes, cls);
+      }
+    }
     ArrayDeque<DevicePtr> list = free.get(cls);
     DevicePtr p = list == null ? null : list.poll();
     if (p == null) {
@@ -53,15 +66,33 @@ final class DevicePool {
       allocCalls++;
     }
     liveBytes += cls;
+    if (collecting != null) {
+      collecting.owned.put(p, cls);
+      kept.put(p, collecting);
+    }
+    poison(p, cls, why);
+    return new DeviceBuffer(p, bytes, cls);
+  }
+
+  private void poison(DevicePtr p, long cls, String why) {
     if (poison) {
       CudaException.check(cuMemsetD8Async(p, (byte) 0xFF, cls, stream), "poison " + why);
     }
-    return new DeviceBuffer(p, bytes, cls);
   }
 
   synchronized void release(DeviceBuffer b) {
     if (closed) {
       return; // the backend already freed everything
+    }
+    Scope s = kept.get(b.ptr());
+    if (s == null && collecting != null) { // an older block freed while collecting: the graph may use it
+      s = collecting;
+      s.owned.put(b.ptr(), b.capacity());
+      kept.put(b.ptr(), s);
+    }
+    if (s != null) { // stays live and reserved for the scope; reusable only inside it
+      s.free.computeIfAbsent(b.capacity(), c -> new ArrayDeque<>()).push(b.ptr());
+      return;
     }
     liveBytes -= b.capacity();
     free.computeIfAbsent(b.capacity(), c -> new ArrayDeque<>()).push(b.ptr());
@@ -79,6 +110,56 @@ final class DevicePool {
     return allocCalls;
   }
 
+  /**
+   * Blocks for one CUDA graph. While a scope collects ({@link #beginScope} to {@link #endScope}) every block
+   * acquired joins it, and blocks released meanwhile return to its private free list (reused by later
+   * acquires of the scope, in stream order, which is the captured graph's order too). After endScope its
+   * blocks stay live and off the shared lists (releases park them in the scope) until {@link #closeScope}.
+   */
+  static final class Scope {
+    private final Map<Long, ArrayDeque<DevicePtr>> free = new HashMap<>();
+    private final Map<DevicePtr, Long> owned = new IdentityHashMap<>();
+
+    /** Device bytes the scope holds. */
+    long bytes() {
+      long b = 0;
+      for (long c : owned.values()) {
+        b += c;
+      }
+      return b;
+    }
+  }
+
+  synchronized Scope beginScope() {
+    if (collecting != null) {
+      throw new IllegalStateException("a device-pool scope is already collecting (nested graph capture)");
+    }
+    collecting = new Scope();
+    return collecting;
+  }
+
+  synchronized void endScope(Scope s) {
+    if (collecting == s) {
+      collecting = null;
+    }
+  }
+
+  /** Hands the scope's blocks back to the shared lists (stream order protects a graph launch still running). */
+  synchronized void closeScope(Scope s) {
+    endScope(s);
+    if (closed) {
+      return;
+    }
+    for (var e : s.owned.entrySet()) {
+      if (kept.remove(e.getKey()) == s) {
+        liveBytes -= e.getValue();
+        free.computeIfAbsent(e.getValue(), c -> new ArrayDeque<>()).push(e.getKey());
+      }
+    }
+    s.owned.clear();
+    s.free.clear();
+  }
+
   /** Frees every block; the caller synchronised the stream first. */
   synchronized void close() {
     if (closed) {
@@ -90,5 +171,6 @@ final class DevicePool {
     }
     all.clear();
     free.clear();
+    kept.clear();
   }
 }

@@ -7,6 +7,7 @@ import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuStreamIsCapturing;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureStatus;
 
 /**
  * The only place that calls cuLaunchKernel. Looks kernels up by name once, raises their dynamic shared
@@ -65,9 +67,15 @@ final class KernelLauncher {
     }
     check(r, "launch grid " + grid[0] + "x" + grid[1] + "x" + grid[2] + " block " + block + " smem " + sharedBytes,
         kernel, shapes);
-    if (checkEachLaunch) {
+    if (checkEachLaunch && !capturing()) { // a sync would end a CUDA graph capture (CudaGraphs)
       check(cuStreamSynchronize(stream), "execution", kernel, shapes);
     }
+  }
+
+  private boolean capturing() {
+    int[] status = new int[1];
+    cuStreamIsCapturing(stream, status);
+    return status[0] != CUstreamCaptureStatus.CU_STREAM_CAPTURE_STATUS_NONE;
   }
 
   /** Starts recording the device time of every launch (adds two events per launch; not for timing runs). */

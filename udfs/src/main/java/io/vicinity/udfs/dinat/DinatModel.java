@@ -31,6 +31,7 @@ public final class DinatModel implements AutoCloseable {
   private final LayerNorm finalNorm;
   private final Linear classifier;
   private final List<String> labels;
+  private final DinatGraphs graphs = new DinatGraphs();
   /** Test hook: sees the embedding output ("stage_0") and each stage's output after downsampling. */
   BiConsumer<String, Tensor> probe;
 
@@ -158,6 +159,37 @@ public final class DinatModel implements AutoCloseable {
     }
   }
 
+  /**
+   * As {@link #forward(Tensor)}, on the CUDA backend through a CUDA graph of the whole device-side forward,
+   * captured on the first call of each (batch, height, width) and replayed after (one copy of the input, one
+   * graph launch, the download); each graph holds its own device memory until {@link #closeGraphs} or
+   * close(). Same results bit for bit as forward(Tensor). Other backends run {@link #forward(Tensor)}.
+   */
+  public Output forwardGraphed(Tensor pixels) {
+    if (!(backend instanceof io.vicinity.kernels.cuda.CudaBackend gpu)) {
+      return forward(pixels);
+    }
+    int batch = pixels.dim(0);
+    float[][] host = graphs.run(gpu, pixels, this::forwardOnDevice);
+    return new Output(rows(host[0], batch), classifier == null ? null : rows(host[1], batch));
+  }
+
+  /** Frees the CUDA graphs of {@link #forwardGraphed} (their memory returns to the backend's pool). */
+  public void closeGraphs() {
+    graphs.clear();
+  }
+
+  /** The device part of forward(Tensor): {pooled} or {pooled, logits}, owned by the caller; no host sync. */
+  private Tensor[] forwardOnDevice(Tensor pixels) {
+    try (Arena a = backend.openArena("dinat.graph")) {
+      Tensor pooled = backend.meanPool(encode(pixels));
+      if (classifier == null) {
+        return new Tensor[] {a.detach(pooled)};
+      }
+      Tensor logits = classifier.apply(backend, pooled);
+      return new Tensor[] {a.detach(pooled), a.detach(logits)};
+    }
+  }
   /** Stem, stages and final norm: [B, H, W, 3] -> [B, H/2^(s+1), W/2^(s+1), C_last]. */
   Tensor encode(Tensor x) {
     x = encoder.embed(backend, x);
@@ -189,6 +221,7 @@ public final class DinatModel implements AutoCloseable {
 
   @Override
   public void close() {
+    graphs.close();
     weights.close();
   }
 }

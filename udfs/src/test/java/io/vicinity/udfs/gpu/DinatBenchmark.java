@@ -29,6 +29,10 @@ public final class DinatBenchmark {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
+    if (args.length > 3 && args[3].equals("graphs")) {
+      graphs(dir, args[1], Integer.parseInt(args[2]));
+      return;
+    }
     int batch = args.length > 1 ? Integer.parseInt(args[1]) : 256;
     int iters = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     try (CudaBackend gpu = CudaBackend.create(0, DType.BF16);
@@ -78,6 +82,63 @@ public final class DinatBenchmark {
       double wallMs = (System.nanoTime() - t0) / 1e6;
       breakdown(prof, wallMs);
       x.close();
+    }
+  }
+
+  /**
+   * Eager forward(Tensor) against CUDA graph replay (forwardGraphed) from the same bf16 tensor on the GPU, per
+   * batch size in {@code batches} (comma-separated); both include the download of pooled features and logits.
+   * Two alternating rounds of medians; small batches get more iterations (iters * 64 / batch, at least iters).
+   * Run: java -cp ... io.vicinity.udfs.gpu.DinatBenchmark MODEL_DIR 256,8 ITERS graphs
+   */
+  static void graphs(Path dir, String batches, int iters) {
+    try (CudaBackend gpu = CudaBackend.create(0, DType.BF16);
+        HfModelDir hf = HfModelDir.open(dir);
+        DinatModel model = DinatModel.load(hf, gpu)) {
+      double gflop = flopsPerImage(model.config(), SIZE, model.hasClassifier() ? model.labels().size() : 0) / 1e9;
+      System.out.printf("[graph-bench] %s; %s; %dpx; eager forward(Tensor) vs forwardGraphed(Tensor)%n",
+          gpu.describe(), dir.getFileName(), SIZE);
+      for (String bs : batches.split(",")) {
+        int batch = Integer.parseInt(bs.trim());
+        int n = Math.max(iters, iters * 64 / batch);
+        Random rnd = new Random(batch);
+        float[] pixels = new float[batch * SIZE * SIZE * 3];
+        for (int i = 0; i < pixels.length; i++) {
+          pixels[i] = (float) rnd.nextGaussian();
+        }
+        Tensor x = gpu.fromHost(pixels, batch, SIZE, SIZE, 3);
+        for (int i = 0; i < 3; i++) {
+          model.forward(x);
+        }
+        long live = gpu.liveBytes();
+        long t0 = System.nanoTime();
+        DinatModel.Output g = model.forwardGraphed(x);
+        double captureMs = (System.nanoTime() - t0) / 1e6;
+        long graphBytes = gpu.liveBytes() - live;
+        DinatModel.Output e = model.forward(x);
+        boolean same = Arrays.deepEquals(e.pooled(), g.pooled()) && Arrays.deepEquals(e.logits(), g.logits());
+        for (int i = 0; i < 3; i++) {
+          model.forwardGraphed(x);
+        }
+        System.out.printf("[graph-bench] batch %d: capture (warm-up + capture + instantiate + first replay) %.1f ms, "
+            + "graph holds %.2f GB, replay == eager bit for bit: %b, %d iterations per median%n", batch, captureMs,
+            graphBytes / 1e9, same, n);
+        long allocs = gpu.allocCalls();
+        for (int round = 1; round <= 2; round++) {
+          double eager = median(n, () -> model.forward(x));
+          double graph = median(n, () -> model.forwardGraphed(x));
+          report("round " + round + " batch " + batch + " eager", batch, eager, gflop);
+          report("round " + round + " batch " + batch + " graph replay", batch, graph, gflop);
+          System.out.printf("[graph-bench] round %d batch %d: eager %.3f ms, graph %.3f ms, graph/eager %.3f%n", round,
+              batch, eager, graph, graph / eager);
+        }
+        System.out.printf("[graph-bench] batch %d: cuMemAlloc calls during the timed loops: %d%n", batch,
+            gpu.allocCalls() - allocs);
+        model.closeGraphs();
+        System.out.printf("[graph-bench] batch %d: live bytes after closeGraphs - before capture: %d%n", batch,
+            gpu.liveBytes() - live);
+        x.close();
+      }
     }
   }
 
