@@ -60,7 +60,7 @@ class DinatCudaParityTest {
     int n = pv.shape()[0];
     int h = pv.shape()[2];
     int w = pv.shape()[3];
-    float[] pixels = toChannelsLast(pv.floats(), n, 3, h, w);
+    float[] pixels = Layouts.toChannelsLast(pv.floats(), n, 3, h, w);
     double tol = dtype == DType.F32 ? DinatParity.TOLERANCE : BF16_TOLERANCE;
     double centeredTol = dtype == DType.F32 ? DinatParity.TOLERANCE : BF16_CENTERED_TOLERANCE;
     try (CudaBackend gpu = gpuOrSkip(dtype)) {
@@ -123,20 +123,5 @@ class DinatCudaParityTest {
     }
     System.out.printf("[gpu-parity] %s %s %s: worst row %.3g, image-dependent part %.3g%n", name, dtype, what, worst,
         Compare.centeredRelativeError(actual, ref));
-  }
-
-  /** NCHW (HF) -> NHWC (ours). */
-  static float[] toChannelsLast(float[] nchw, int n, int c, int h, int w) {
-    float[] out = new float[nchw.length];
-    for (int b = 0; b < n; b++) {
-      for (int ch = 0; ch < c; ch++) {
-        for (int y = 0; y < h; y++) {
-          for (int x = 0; x < w; x++) {
-            out[((b * h + y) * w + x) * c + ch] = nchw[((b * c + ch) * h + y) * w + x];
-          }
-        }
-      }
-    }
-    return out;
   }
 }
