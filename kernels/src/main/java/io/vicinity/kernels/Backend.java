@@ -1,5 +1,8 @@
 package io.vicinity.kernels;
 
+import java.nio.ByteBuffer;
+import java.util.List;
+
 /**
  * The operator contract. Models are written against this interface only; the CPU backend
  * ({@code io.vicinity.kernels.cpu.CpuBackend}) and the CUDA backend implement it and must compute the
@@ -26,6 +29,20 @@ public interface Backend extends AutoCloseable {
 
   /** Copies host float32 data into a new tensor of the given shape (converted to the compute dtype). */
   Tensor fromHost(float[] data, int... shape);
+
+  /**
+   * Copies float32 values from direct (off-heap) buffers into a new tensor of the given shape (converted to
+   * the compute dtype): the remaining bytes of each buffer, little-endian, concatenated in list order, must
+   * hold exactly numel(shape) values. Positions are left unchanged. This is how batches of images that live
+   * in Arrow vectors reach the device: the GPU backend copies them straight into its pinned staging buffer,
+   * with no float[] on the Java heap in between.
+   */
+  Tensor fromHost(List<ByteBuffer> direct, int... shape);
+
+  /** {@link #fromHost(List, int...)} for one buffer. */
+  default Tensor fromHost(ByteBuffer direct, int... shape) {
+    return fromHost(List.of(direct), shape);
+  }
 
   /** Copies a tensor back to the host as float32, row-major. */
   float[] toHost(Tensor t);

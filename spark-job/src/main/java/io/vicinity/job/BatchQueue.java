@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * The worker waits up to {@code linger} for a batch to fill, so concurrent producers share full batches
  * instead of each sending its own partial one. Producers block when the queue is full (back-pressure
  * bounds memory). Every item's future completes exactly once: with its result, with the batch's failure,
- * or cancelled by its producer (then the item is dropped unrun).
+ * or cancelled by its producer (then the item is dropped unrun). Every accepted item is also released
+ * exactly once (the {@code release} callback, e.g. closing its off-heap vector): after its batch ran, when it
+ * is dropped because its producer cancelled it, or when the queue closes with it still waiting.
  *
  * @param <T> what producers submit
  * @param <R> one result per item
@@ -35,6 +38,7 @@ final class BatchQueue<T, R> implements AutoCloseable {
   private final long capacityBytes;
   private final long lingerNanos;
   private final Function<List<T>, List<R>> runner;
+  private final Consumer<? super T> release;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
@@ -54,6 +58,12 @@ final class BatchQueue<T, R> implements AutoCloseable {
    */
   BatchQueue(String name, int maxItems, long maxBytes, int capacityItems, long capacityBytes,
       long linger, TimeUnit unit, Function<List<T>, List<R>> runner) {
+    this(name, maxItems, maxBytes, capacityItems, capacityBytes, linger, unit, runner, item -> {});
+  }
+
+  /** As above; {@code release} is called once per accepted item when the queue is done with it. */
+  BatchQueue(String name, int maxItems, long maxBytes, int capacityItems, long capacityBytes,
+      long linger, TimeUnit unit, Function<List<T>, List<R>> runner, Consumer<? super T> release) {
     if (maxItems < 1 || maxBytes < 1 || capacityItems < maxItems || capacityBytes < 1 || linger < 0) {
       throw new IllegalArgumentException(String.format(
           "%s: bad limits maxItems=%d maxBytes=%d capacityItems=%d capacityBytes=%d linger=%d",
@@ -66,6 +76,7 @@ final class BatchQueue<T, R> implements AutoCloseable {
     this.capacityBytes = capacityBytes;
     this.lingerNanos = unit.toNanos(linger);
     this.runner = runner;
+    this.release = release;
     this.worker = new Thread(this::work, name);
     worker.setDaemon(true);
     worker.start();
@@ -73,10 +84,12 @@ final class BatchQueue<T, R> implements AutoCloseable {
 
   /**
    * Queues one item, blocking while the queue is full; the future completes when its batch has run.
-   * Cancelling the future before its batch forms drops the item.
+   * Cancelling the future before its batch forms drops (and releases) the item at once. If this throws, the
+   * item was not accepted and the caller still owns it.
    */
   CompletableFuture<R> submit(T item, long bytes) throws InterruptedException {
     CompletableFuture<R> future = new CompletableFuture<>();
+    Entry<T, R> entry = new Entry<>(item, bytes, future);
     lock.lockInterruptibly();
     try {
       while (!closed && !queue.isEmpty()
@@ -86,13 +99,42 @@ final class BatchQueue<T, R> implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException(name + " is closed");
       }
-      queue.addLast(new Entry<>(item, bytes, future));
+      queue.addLast(entry);
       queuedBytes += bytes;
       notEmpty.signal();
     } finally {
       lock.unlock();
     }
+    // A killed task cancels its futures: free a still-waiting item now rather than when the next batch forms.
+    future.whenComplete((r, e) -> {
+      if (future.isCancelled()) {
+        dropIfWaiting(entry);
+      }
+    });
     return future;
+  }
+
+  /** Removes and releases {@code entry} if it is still waiting; whoever removes an entry releases it. */
+  private void dropIfWaiting(Entry<T, R> entry) {
+    lock.lock();
+    try {
+      if (!queue.removeFirstOccurrence(entry)) {
+        return; // already in a batch (released after it runs) or dropped
+      }
+      queuedBytes -= entry.bytes();
+      notFull.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    releaseQuietly(entry.item());
+  }
+
+  private void releaseQuietly(T item) {
+    try {
+      release.accept(item);
+    } catch (RuntimeException e) {
+      LOG.error("{}: releasing an item failed", name, e);
+    }
   }
 
   /** Items waiting (not yet in a running batch). */
@@ -148,7 +190,8 @@ final class BatchQueue<T, R> implements AutoCloseable {
         queue.pollFirst();
         queuedBytes -= next.bytes();
         if (next.future().isDone()) {
-          continue; // cancelled by its producer (task killed): do not run it
+          releaseQuietly(next.item()); // cancelled by its producer (task killed): do not run it
+          continue;
         }
         batch.add(next);
         bytes += next.bytes();
@@ -196,6 +239,10 @@ final class BatchQueue<T, R> implements AutoCloseable {
       for (Entry<T, R> entry : batch) {
         entry.future().completeExceptionally(e);
       }
+    } finally {
+      for (T item : items) {
+        releaseQuietly(item);
+      }
     }
   }
 
@@ -218,6 +265,7 @@ final class BatchQueue<T, R> implements AutoCloseable {
       lock.unlock();
     }
     for (Entry<T, R> e : dropped) {
+      releaseQuietly(e.item());
       e.future().completeExceptionally(new CancellationException(name + " closed"));
     }
     try {

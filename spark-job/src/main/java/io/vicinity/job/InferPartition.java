@@ -14,7 +14,8 @@ import org.apache.spark.sql.types.StructType;
  * Partition function of the classify task: decodes each read image on the task thread and hands the
  * decoded image to the executor's shared {@link BatchQueue}, keeping up to two batches of this task's
  * images in flight, so decoding the next batch overlaps the forward pass of the current one and the
- * device gets full batches from all task threads together. A video's sampled frames go through the same
+ * device gets full batches from all task threads together. Decoded pixels wait off the heap in Arrow
+ * vectors whose allocator bounds them to {@code --queue-bytes} ({@link ArrowPixelMemory}). A video's sampled frames go through the same
  * model on the task thread, one row per frame. Rows come out in input order; unreadable files and bad
  * images become error rows ({@link TaskPartition}).
  */
@@ -86,12 +87,21 @@ final class InferPartition extends TaskPartition {
               (result, error, frame, outcome) -> result == null
                   ? errorRow(in.path(), in.modified(), error, outcome) : row(in, result, frame)));
         }
-        ImagePipeline.Decoded<ImageResult> decoded = model.decode(new ImageInput(in.path(), in.bytes()));
-        if (decoded.prepared() == null) {
+        // Pixels go once into an Arrow vector of the queue's allocator (waiting here while it is full);
+        // the queue closes the vector after its batch has run or when the image is dropped.
+        ImagePipeline.Decoded<ImageResult> decoded =
+            model.decode(new ImageInput(in.path(), in.bytes()), shared.memory());
+        ImagePipeline.Prepared prepared = decoded.prepared();
+        if (prepared == null) {
           return Pending.done(in.path(), List.of(row(in, decoded.failure(), OutputSchema.Frame.NONE)));
         }
-        CompletableFuture<ImageResult> result =
-            shared.queue().submit(decoded.prepared(), 4L * decoded.prepared().pixels().length);
+        CompletableFuture<ImageResult> result;
+        try {
+          result = shared.queue().submit(prepared, prepared.bytes());
+        } catch (InterruptedException | RuntimeException e) {
+          prepared.offHeap().close(); // not accepted: still ours
+          throw e;
+        }
         return Pending.of(in.path(), result, r -> List.of(row(in, r, OutputSchema.Frame.NONE)));
       }
 

@@ -282,8 +282,9 @@ public final class JobOptions {
 
   public static final ConfigEntry<Long> QUEUE_BYTES =
       ConfigEntry.bytes("--queue-bytes")
-          .doc("Most preprocessed-pixel bytes waiting for the device per executor and device, over all "
-              + "task threads (at least two batches); task threads wait when it is full.")
+          .doc("Most preprocessed-pixel bytes (off-heap Arrow memory) waiting for or in the device per "
+              + "executor and device, over all task threads; task threads wait when it is full. Two batches "
+              + "or more let decoding overlap inference.")
           .defaultValue(512L << 20)
           .check(n -> n >= 1, "a size of at least 1 byte")
           .build();

@@ -37,8 +37,9 @@ final class ModelCache {
   /** Limits of the shared queue (see {@link BatchQueue}). */
   record QueueLimits(long batchBytes, long queueBytes, int lingerMillis) {}
 
-  /** A model and the queue in front of it. */
-  record Shared(ImageInference model, BatchQueue<ImagePipeline.Prepared, ImageResult> queue) {}
+  /** A model, the queue in front of it, and the Arrow memory its queued images live in. */
+  record Shared(ImageInference model, BatchQueue<ImagePipeline.Prepared, ImageResult> queue,
+      ArrowPixelMemory memory) {}
 
   /** Every loaded model, of any kind, by its key record. */
   private static final ConcurrentHashMap<Object, AutoCloseable> MODELS = new ConcurrentHashMap<>();
@@ -83,13 +84,21 @@ final class ModelCache {
     return SHARED.computeIfAbsent(key, k -> {
       ImageInference model = get(k);
       int batch = k.options().batchSize();
-      // Room for two batches: one forming while the previous one runs on the device.
-      long capacity = Math.max(limits.queueBytes(), 2 * limits.batchBytes());
+      String name = "vicinity-batches-" + k.backend() + k.device();
+      // The bytes of waiting and running images are bounded by this allocator's limit, not by the queue:
+      // with --queue-bytes of two batches or more, one batch forms while the previous one runs.
+      ArrowPixelMemory memory =
+          new ArrowPixelMemory(ArrowPixelMemory.executorRoot(), name + "-pixels", limits.queueBytes());
       BatchQueue<ImagePipeline.Prepared, ImageResult> queue = new BatchQueue<>(
-          "vicinity-batches-" + k.backend() + k.device(), batch, limits.batchBytes(), 2 * batch,
-          capacity, limits.lingerMillis(), TimeUnit.MILLISECONDS, model::infer);
-      return new Shared(model, queue);
+          name, batch, limits.batchBytes(), 2 * batch, Long.MAX_VALUE, limits.lingerMillis(),
+          TimeUnit.MILLISECONDS, model::infer, p -> p.offHeap().close());
+      return new Shared(model, queue, memory);
     });
+  }
+
+  /** The model and queue for {@code key} if a task has opened them (null otherwise), e.g. for leak checks. */
+  static Shared sharedIfOpen(Key key) {
+    return SHARED.get(key);
   }
 
   private static ImageInference load(Key key) {
@@ -100,7 +109,14 @@ final class ModelCache {
   }
 
   private static void closeAll() {
-    SHARED.values().forEach(s -> s.queue().close());
+    for (Shared s : SHARED.values()) {
+      s.queue().close(); // waits for the running batch; releases every image still queued
+      try {
+        s.memory().close();
+      } catch (RuntimeException e) {
+        LOG.error("pixel memory leaked: {}", e.getMessage());
+      }
+    }
     SHARED.clear();
     for (AutoCloseable model : MODELS.values()) {
       try {

@@ -2,6 +2,7 @@ package io.vicinity.job;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
@@ -46,8 +48,85 @@ class InferPartitionTest {
   }
 
   private static ExecutorSettings settings(int batch, Progress.Counters counters, long maxPixels) {
-    return new ExecutorSettings(model.toString(), JobOptions.Backend.CPU, batch, 256L << 20, 64L << 20, 5,
+    return settings(batch, counters, maxPixels, 64L << 20);
+  }
+
+  private static ExecutorSettings settings(int batch, Progress.Counters counters, long maxPixels, long queueBytes) {
+    return new ExecutorSettings(model.toString(), JobOptions.Backend.CPU, batch, 256L << 20, queueBytes, 5,
         maxPixels, new OutputSchema.Provenance("demo", "sha256:abc", "run-1"), counters);
+  }
+
+  /** The Arrow memory of the queue that {@code settings}' tasks used (opened by the partition function). */
+  private static ArrowPixelMemory memoryOf(ExecutorSettings settings) {
+    GpuAssignment gpu = GpuAssignment.choose(settings.backend(), GpuAssignment.current());
+    ModelCache.Shared shared = ModelCache.sharedIfOpen(InferPartition.modelKey(settings, 3, false, gpu));
+    assertNotNull(shared, "the partition function opened no shared queue");
+    return shared.memory();
+  }
+
+  /** Runs {@code perTask} images on each of {@code tasks} threads; returns each task's rows. */
+  private static List<List<Row>> runTasks(InferPartition function, int tasks, int perTask) throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(tasks);
+    try {
+      List<Future<List<Row>>> futures = new ArrayList<>();
+      for (int t = 0; t < tasks; t++) {
+        List<Row> input = new ArrayList<>();
+        for (int i = 0; i < perTask; i++) {
+          input.add(encoded("t" + t + "/img" + i + ".png", i, png(24 + i, 20 + t, t * 100 + i), null));
+        }
+        futures.add(threads.submit(() -> drain(function.call(input.iterator()))));
+      }
+      List<List<Row>> rows = new ArrayList<>();
+      for (Future<List<Row>> f : futures) {
+        rows.add(f.get(120, TimeUnit.SECONDS));
+      }
+      return rows;
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /** Every row equals the library run directly on the same image (heap path) within 1e-6. */
+  private static void assertSameAsLibrary(List<List<Row>> rows, int tasks, int perTask) throws IOException {
+    try (ImageInference direct = ImageInference.open(model, new InferenceOptions(3, false, 1, "cpu"))) {
+      for (int t = 0; t < tasks; t++) {
+        for (int i = 0; i < perTask; i++) {
+          Row row = rows.get(t).get(i);
+          String path = "t" + t + "/img" + i + ".png";
+          assertEquals(path, get(row, OutputSchema.PATH));
+          assertEquals("ok", get(row, OutputSchema.OUTCOME), path);
+          ImageResult want = direct.run(List.of(new ImageInput(path, png(24 + i, 20 + t, t * 100 + i)))).get(0);
+          assertArrayEquals(want.embedding(), (float[]) get(row, OutputSchema.EMBEDDING), 1e-6f, path);
+        }
+      }
+    }
+  }
+
+  @Test
+  void severalProducerThreadsLeaveNoPixelMemoryAllocated() throws Exception {
+    ExecutorSettings settings = settings(6, counters(), 1_000_000);
+    List<List<Row>> rows = runTasks(new InferPartition(settings, 3, false), 4, 9);
+    assertSameAsLibrary(rows, 4, 9);
+    ArrowPixelMemory memory = memoryOf(settings);
+    // The images went through Arrow (peak > 0) and every vector was closed when its batch was done.
+    assertTrue(memory.peakBytes() > 0, "no image went through the Arrow memory");
+    assertEquals(0, memory.allocatedBytes(), memory.toString());
+    assertEquals(0, ArrowPixelMemory.executorRoot().getAllocatedMemory());
+  }
+
+  @Test
+  void aQueueLimitBelowTwoBatchesStillFinishesAndIsNeverExceeded() throws Exception {
+    // The demo model preprocesses every image to 64x64x3 float32 (48 KiB, 50 KiB with validity): room for
+    // three images, while a batch is five.
+    long limit = 3 * 51 * 1024;
+    ExecutorSettings settings = settings(5, counters(), 1_000_000, limit);
+    List<List<Row>> rows = runTasks(new InferPartition(settings, 3, false), 3, 8);
+    assertSameAsLibrary(rows, 3, 8);
+    ArrowPixelMemory memory = memoryOf(settings);
+    assertEquals(limit, memory.limitBytes());
+    assertTrue(memory.peakBytes() <= limit, memory.peakBytes() + " > " + limit);
+    assertTrue(memory.waits() > 0, "the limit never made a producer wait");
+    assertEquals(0, memory.allocatedBytes());
   }
 
   private static Progress.Counters counters() {

@@ -95,6 +95,15 @@ public final class ImageInference implements AutoCloseable {
     return pipeline.decode(0, input, task);
   }
 
+  /**
+   * As {@link #decode(ImageInput)}, with the preprocessed pixels written once into {@code memory} (off the
+   * heap; may block until there is room). The caller closes {@code prepared().offHeap()} after {@link #infer}.
+   */
+  public ImagePipeline.Decoded<ImageResult> decode(ImageInput input, PixelMemory memory)
+      throws InterruptedException {
+    return pipeline.decode(0, input, task, memory);
+  }
+
   /** Images decoded elsewhere (e.g. video frames) -> results, in the order and size of {@code images}. */
   public List<ImageResult> runDecoded(List<ImagePipeline.DecodedImage> images) {
     return pipeline.runDecoded(images, options.batchSize(), task);
@@ -110,6 +119,11 @@ public final class ImageInference implements AutoCloseable {
       @Override
       public DinatModel.Output forward(float[] pixels, int batch, int height, int width) {
         return model.forward(pixels, batch, height, width);
+      }
+
+      @Override
+      public DinatModel.Output forward(List<java.nio.ByteBuffer> images, int batch, int height, int width) {
+        return model.forward(images, batch, height, width);
       }
 
       @Override

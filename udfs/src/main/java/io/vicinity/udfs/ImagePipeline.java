@@ -7,6 +7,9 @@ import io.vicinity.udfs.image.ImageDecoder;
 import io.vicinity.udfs.image.ImagePreprocessor;
 import io.vicinity.udfs.image.PreprocessorConfig;
 import io.vicinity.udfs.image.RgbImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -55,14 +58,57 @@ public final class ImagePipeline {
     }
   }
 
-  /** A decoded, preprocessed image: its original size and its [size.height, size.width, 3] pixels. */
+  /**
+   * A decoded, preprocessed image: its original size and its [size.height, size.width, 3] pixels, either on
+   * the heap ({@code pixels}) or off it ({@code offHeap}, from a {@link PixelMemory}; {@code pixels} is then
+   * null and whoever queued the image closes {@code offHeap} once its batch has run).
+   */
   public record Prepared(int index, String path, int width, int height, ImagePreprocessor.Size size,
-      float[] pixels) {}
+      float[] pixels, PixelMemory.Pixels offHeap) {
+    public Prepared(int index, String path, int width, int height, ImagePreprocessor.Size size, float[] pixels) {
+      this(index, path, width, height, size, pixels, null);
+    }
+
+    /** Bytes of the preprocessed float32 pixels. */
+    public long bytes() {
+      return 4L * size.height() * size.width() * 3;
+    }
+
+    Prepared withIndex(int i) {
+      return new Prepared(i, path, width, height, size, pixels, offHeap);
+    }
+
+    /** The pixels as float32 values, read into {@code out} at {@code at}. */
+    void readInto(float[] out, int at) {
+      if (pixels != null) {
+        System.arraycopy(pixels, 0, out, at, pixels.length);
+      } else {
+        FloatBuffer f = offHeap.buffer().duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        f.get(out, at, f.remaining());
+      }
+    }
+  }
 
   /** What one kind of inference does with the batches. */
   public interface Task<O, R> {
     /** One forward pass over {@code batch} stacked images, channels-last [batch, height, width, 3]. */
     O forward(float[] pixels, int batch, int height, int width);
+
+    /**
+     * As {@link #forward(float[], int, int, int)} for off-heap images, one direct buffer per image in batch
+     * order. By default read into one float[]; a task whose model can take direct buffers overrides this.
+     */
+    default O forward(List<ByteBuffer> images, int batch, int height, int width) {
+      float[] stacked = new float[batch * height * width * 3];
+      int at = 0;
+      for (ByteBuffer b : images) {
+        FloatBuffer f = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        int n = f.remaining();
+        f.get(stacked, at, n);
+        at += n;
+      }
+      return forward(stacked, batch, height, width);
+    }
 
     /** The result for {@code image}, the {@code indexInBatch}-th image of a batch whose pass gave {@code out}. */
     R result(Prepared image, O out, int indexInBatch);
@@ -114,6 +160,49 @@ public final class ImagePipeline {
     }
   }
 
+  /**
+   * As {@link #decode(int, ImageInput, Task)}, writing the preprocessed pixels once into memory from
+   * {@code memory} (which may block until there is room) instead of a float[]. A failure after allocation
+   * frees it; on success the caller owns {@code prepared().offHeap()}.
+   */
+  public <R> Decoded<R> decode(int index, ImageInput in, Task<?, R> task, PixelMemory memory)
+      throws InterruptedException {
+    RgbImage image;
+    try {
+      long t0 = System.nanoTime();
+      image = decoder.read(in.path(), in.bytes());
+      timings.add(Stage.DECODE, System.nanoTime() - t0);
+    } catch (ImageDecodeException e) {
+      return new Decoded<>(null, task.failed(in.path(), null, null, e.getMessage()));
+    } catch (RuntimeException e) {
+      return new Decoded<>(null, task.failed(in.path(), null, null, in.path() + ": cannot decode image: " + e));
+    }
+    ImagePreprocessor.Size size;
+    PixelMemory.Pixels pixels;
+    try {
+      size = preprocessor.outputSize(image.height(), image.width());
+      long floats = 3L * size.height() * size.width();
+      if (floats > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("preprocessed size " + size + " is too large");
+      }
+      pixels = memory.allocate(in.path(), (int) floats);
+    } catch (RuntimeException e) {
+      return new Decoded<>(null, task.failed(in.path(), image.width(), image.height(),
+          in.path() + ": no memory for the preprocessed image: " + e.getMessage()));
+    }
+    try {
+      long t1 = System.nanoTime();
+      preprocessor.preprocessInto(image, pixels.buffer());
+      pixels.written();
+      timings.add(Stage.PREPROCESS, System.nanoTime() - t1);
+      return new Decoded<>(new Prepared(index, in.path(), image.width(), image.height(), size, null, pixels), null);
+    } catch (RuntimeException e) {
+      pixels.close(); // half-built: give the memory back
+      return new Decoded<>(null, task.failed(in.path(), image.width(), image.height(),
+          in.path() + ": cannot preprocess image: " + e));
+    }
+  }
+
   /** Either a prepared image or the failed result that replaces it. */
   public record Decoded<R>(Prepared prepared, R failure) {}
 
@@ -125,8 +214,7 @@ public final class ImagePipeline {
     List<Prepared> renumbered = new ArrayList<>(prepared.size());
     Map<ImagePreprocessor.Size, List<Prepared>> bySize = new LinkedHashMap<>();
     for (int i = 0; i < prepared.size(); i++) {
-      Prepared p = prepared.get(i);
-      Prepared q = new Prepared(i, p.path(), p.width(), p.height(), p.size(), p.pixels());
+      Prepared q = prepared.get(i).withIndex(i);
       renumbered.add(q);
       bySize.computeIfAbsent(q.size(), s -> new ArrayList<>()).add(q);
     }
@@ -185,14 +273,9 @@ public final class ImagePipeline {
 
   private <O, R> void inferBatch(List<Prepared> batch, Task<O, R> task, List<R> results) {
     ImagePreprocessor.Size size = batch.get(0).size();
-    int per = batch.get(0).pixels().length;
-    float[] stacked = new float[per * batch.size()];
-    for (int i = 0; i < batch.size(); i++) {
-      System.arraycopy(batch.get(i).pixels(), 0, stacked, i * per, per);
-    }
     O out;
     try {
-      out = forwardExclusive(task, stacked, batch.size(), size);
+      out = forwardExclusive(task, batch, size);
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
         // Halves, not singles: an out-of-memory batch usually fits at half the size, and a bad image is
@@ -221,11 +304,28 @@ public final class ImagePipeline {
     timings.add(Stage.POSTPROCESS, System.nanoTime() - t1);
   }
 
-  private <O> O forwardExclusive(Task<O, ?> task, float[] pixels, int batch, ImagePreprocessor.Size size) {
+  /** One forward pass; off-heap images go to the task as their buffers, others stacked into one float[]. */
+  private <O> O forwardExclusive(Task<O, ?> task, List<Prepared> batch, ImagePreprocessor.Size size) {
+    boolean offHeap = batch.stream().allMatch(p -> p.offHeap() != null);
+    List<ByteBuffer> buffers = new ArrayList<>(batch.size());
+    float[] stacked = null;
+    if (offHeap) {
+      for (Prepared p : batch) {
+        buffers.add(p.offHeap().buffer().duplicate().clear());
+      }
+    } else {
+      int per = (int) (batch.get(0).bytes() / 4);
+      stacked = new float[per * batch.size()];
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).readInto(stacked, i * per);
+      }
+    }
     long t0 = System.nanoTime();
     forwardLock.lock();
     try {
-      return task.forward(pixels, batch, size.height(), size.width());
+      return offHeap
+          ? task.forward(buffers, batch.size(), size.height(), size.width())
+          : task.forward(stacked, batch.size(), size.height(), size.width());
     } finally {
       forwardLock.unlock();
       timings.add(Stage.INFERENCE, System.nanoTime() - t0);

@@ -14,7 +14,11 @@ import io.vicinity.kernels.NaParams;
 import io.vicinity.kernels.NeighborhoodWindow;
 import io.vicinity.kernels.Shapes;
 import io.vicinity.kernels.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -78,6 +82,31 @@ public final class CpuBackend implements Backend {
     checkShape("fromHost", shape);
     require(data.length == Shapes.numel(shape), "fromHost", "data length " + data.length + " does not match shape", shape);
     return new CpuTensor(this, shape, data.clone());
+  }
+
+  /** Off-heap pixels land in the tensor's own float[] (the CPU computes on the heap): one copy. */
+  @Override
+  public Tensor fromHost(List<ByteBuffer> direct, int... shape) {
+    checkNotClosed("fromHost");
+    require(direct != null, "fromHost", "buffer list is null for shape", shape);
+    checkShape("fromHost", shape);
+    long bytes = 0;
+    for (ByteBuffer b : direct) {
+      require(b.isDirect() && b.remaining() % 4 == 0, "fromHost",
+          "needs direct buffers of whole float32 values, got " + b + " for shape", shape);
+      bytes += b.remaining();
+    }
+    require(bytes == 4 * Shapes.numel(shape), "fromHost", bytes + " bytes in " + direct.size()
+        + " buffers do not hold float32 values of shape", shape);
+    float[] data = new float[(int) Shapes.numel(shape)];
+    int at = 0;
+    for (ByteBuffer b : direct) {
+      FloatBuffer floats = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      int n = floats.remaining();
+      floats.get(data, at, n);
+      at += n;
+    }
+    return new CpuTensor(this, shape, data);
   }
 
   @Override

@@ -195,6 +195,67 @@ public final class CudaBackend implements Backend {
     return t;
   }
 
+  /**
+   * Off-heap float32 (e.g. Arrow vectors) -> device: each buffer is copied into the pinned staging buffer
+   * (a native memcpy), then one async H2D per staging chunk; no float[] on the heap in between.
+   */
+  @Override
+  public synchronized Tensor fromHost(java.util.List<ByteBuffer> direct, int... shape) {
+    enter();
+    long bytes = 0;
+    for (ByteBuffer b : direct) {
+      Shapes.require(b.isDirect() && b.remaining() % 4 == 0, "fromHost", "needs direct buffers of whole float32 "
+          + "values, got " + b + " for", shape);
+      bytes += b.remaining();
+    }
+    Shapes.require(bytes == 4 * Shapes.numel(shape), "fromHost", bytes + " bytes != 4 * numel of", shape);
+    CudaTensor t = newTensor("fromHost", shape);
+    DevicePtr dst = t.ptr("fromHost");
+    if (computeType == DType.F32) {
+      copyIn(dst, direct);
+      return t;
+    }
+    DeviceBuffer tmp = pool.acquire(bytes, "fromHost staging");
+    try {
+      copyIn(tmp.ptr(), direct);
+      long n = bytes / 4;
+      launcher.launch1d(KernelCatalog.kernel("convert_from_f32", computeType), n, () -> "fromHost of " + n,
+          Pointer.to(tmp.ptr()), Pointer.to(dst), Pointer.to(new long[] {n}));
+    } finally {
+      pool.release(tmp);
+    }
+    sync("fromHost");
+    return t;
+  }
+
+  /** Fills staging chunks from the buffers in order (little-endian float32 bytes, as the device reads them). */
+  private void copyIn(DevicePtr dst, java.util.List<ByteBuffer> direct) {
+    long total = 0;
+    for (ByteBuffer b : direct) {
+      total += b.remaining();
+    }
+    long done = 0;
+    int part = 0;
+    ByteBuffer src = direct.isEmpty() ? null : direct.get(0).duplicate();
+    while (done < total) {
+      int len = (int) Math.min(STAGING_CHUNK_BYTES, total - done);
+      ByteBuffer chunk = staging.buffer(len);
+      while (chunk.position() < len) {
+        while (!src.hasRemaining()) {
+          src = direct.get(++part).duplicate();
+        }
+        int n = Math.min(src.remaining(), len - chunk.position());
+        chunk.put(chunk.position(), src, src.position(), n);
+        chunk.position(chunk.position() + n);
+        src.position(src.position() + n);
+      }
+      CudaException.check(cuMemcpyHtoDAsync(dst.offset(done), staging.pointer(), len, stream),
+          "cuMemcpyHtoDAsync(" + len + " bytes)");
+      sync("upload");
+      done += len;
+    }
+  }
+
   /** Writes {@code data} into {@code t} starting at element {@code offset} (converted to t's dtype). */
   public synchronized void upload(Tensor t, long offset, float[] data) {
     enter();

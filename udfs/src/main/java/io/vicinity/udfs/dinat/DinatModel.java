@@ -10,6 +10,7 @@ import io.vicinity.udfs.nn.LayerNorm;
 import io.vicinity.udfs.nn.Linear;
 import io.vicinity.udfs.nn.WeightLoader;
 import io.vicinity.udfs.nn.WeightArena;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
@@ -143,6 +144,16 @@ public final class DinatModel implements AutoCloseable {
   }
 
   /**
+   * As {@link #forward(float[], int, int, int)} for images in direct (off-heap) buffers, one per image in
+   * batch order, each [height, width, channels] little-endian float32; the backend reads them in place.
+   */
+  public Output forward(List<ByteBuffer> images, int batch, int height, int width) {
+    try (Arena a = backend.openArena("dinat.forward")) {
+      return forward(backend.fromHost(images, batch, height, width, config.numChannels()));
+    }
+  }
+
+  /**
    * Like {@link #forward(float[], int, int, int)} for pixels already on the backend ([B, H, W, C], e.g. from
    * a fused GPU preprocessing kernel); the caller keeps ownership of {@code pixels}.
    */
@@ -190,6 +201,7 @@ public final class DinatModel implements AutoCloseable {
       return new Tensor[] {a.detach(pooled), a.detach(logits)};
     }
   }
+
   /** Stem, stages and final norm: [B, H, W, 3] -> [B, H/2^(s+1), W/2^(s+1), C_last]. */
   Tensor encode(Tensor x) {
     x = encoder.embed(backend, x);

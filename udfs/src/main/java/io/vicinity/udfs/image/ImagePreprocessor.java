@@ -1,5 +1,9 @@
 package io.vicinity.udfs.image;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
 /**
  * Hugging Face's slow (PIL/numpy) image-processor pipeline for one image: resize (Pillow, via
  * {@link PillowResize}) -> center crop -> rescale -> normalize, giving float32 HWC values equal to
@@ -48,6 +52,27 @@ public final class ImagePreprocessor {
 
   /** Preprocesses one image to float32 values, layout [height, width, 3] (see {@link #outputSize}). */
   public float[] preprocess(RgbImage image) {
+    return toFloats(resizeAndCrop(image));
+  }
+
+  /**
+   * As {@link #preprocess}, writing the values once into {@code out} (little-endian float32 from position 0,
+   * e.g. an off-heap Arrow buffer) instead of a new float[]; the values are the same. {@code out} must hold
+   * exactly the output's values.
+   */
+  public void preprocessInto(RgbImage image, ByteBuffer out) {
+    byte[] in = resizeAndCrop(image).rgb();
+    if (out.capacity() != 4L * in.length) {
+      throw new IllegalArgumentException("preprocessInto: buffer of " + out.capacity() + " bytes for "
+          + in.length + " float32 values");
+    }
+    FloatBuffer floats = out.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    for (int i = 0; i < in.length; i++) {
+      floats.put(i, valueTable[i % 3][in[i] & 0xFF]);
+    }
+  }
+
+  private RgbImage resizeAndCrop(RgbImage image) {
     RgbImage resized = image;
     if (config.doResize()) {
       Size target = resizeTarget(new Size(image.height(), image.width()));
@@ -60,7 +85,7 @@ public final class ImagePreprocessor {
     if (config.doCenterCrop()) {
       resized = centerCrop(resized, config.cropSize().height(), config.cropSize().width());
     }
-    return toFloats(resized);
+    return resized;
   }
 
   private boolean convNextCrops() {

@@ -1,0 +1,202 @@
+package io.vicinity.job;
+
+import io.vicinity.udfs.PixelMemory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.arrow.memory.AllocationListener;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.memory.rounding.SegmentRoundingPolicy;
+import org.apache.arrow.vector.Float4Vector;
+
+/**
+ * The preprocessed pixels waiting for one device: one {@link Float4Vector} per image from a named child of
+ * the executor's Arrow root allocator, whose limit is {@code --queue-bytes}. The allocator is the byte
+ * bound: a task thread whose image does not fit waits until a finished batch frees its vectors (never an
+ * out-of-memory error); an image that could never fit, even alone, is refused with a message naming the
+ * limit. Each vector goes allocate -> write -> setValueCount -> read (the backend, from its address) ->
+ * close, and close() of this object reports any vector still open as a leak.
+ */
+final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
+
+  /**
+   * Accounting in 1 KiB steps. Arrow's default policy rounds requests below its chunk size up to a power
+   * of two, which would charge a 588 KiB image as 1 MiB against --queue-bytes.
+   */
+  private static final long ROUNDING_BYTES = 1024;
+
+  /** How often a waiting producer looks again even without a signal (closed, interrupted task). */
+  private static final long RECHECK_MILLIS = 100;
+
+  private static final class Root {
+    static final RootAllocator ALLOCATOR = newRoot();
+  }
+
+  /** The executor's Arrow root allocator (created on first use, closed by {@link ModelCache} at exit). */
+  static BufferAllocator executorRoot() {
+    return Root.ALLOCATOR;
+  }
+
+  /** A root with the rounding this class accounts with (tests make their own, one per test). */
+  static RootAllocator newRoot() {
+    return new RootAllocator(AllocationListener.NOOP, Long.MAX_VALUE, new SegmentRoundingPolicy(ROUNDING_BYTES));
+  }
+
+  private final String name;
+  private final BufferAllocator allocator;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition freed = lock.newCondition();
+  private final LongAdder waits = new LongAdder();
+  /** Producers in allocate(), oldest first; only the first may allocate. */
+  private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+  private boolean closed;
+
+  /** A child of {@code parent} named {@code name} that never holds more than {@code limitBytes}. */
+  ArrowPixelMemory(BufferAllocator parent, String name, long limitBytes) {
+    this.name = name;
+    this.allocator = parent.newChildAllocator(name, 0, limitBytes);
+  }
+
+  /**
+   * Allocations are served first come, first served: a large image waiting for room is not overtaken by a
+   * stream of small ones (which would starve it), at the cost of head-of-line waiting, which is the point
+   * of back-pressure anyway.
+   */
+  @Override
+  public Pixels allocate(String path, int floats) throws InterruptedException {
+    lock.lockInterruptibly();
+    Object me = new Object();
+    waiting.addLast(me);
+    boolean waited = false;
+    try {
+      while (true) {
+        if (closed) {
+          throw new IllegalStateException(name + " is closed");
+        }
+        if (waiting.peekFirst() != me) {
+          waited = true;
+          freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+          continue;
+        }
+        Float4Vector vector = new Float4Vector(path, allocator);
+        try {
+          vector.allocateNew(floats);
+          return new ArrowPixels(vector, floats);
+        } catch (OutOfMemoryException e) {
+          vector.close();
+          if (allocator.getAllocatedMemory() == 0) {
+            // Nothing else holds memory, so waiting would not help: this image alone exceeds the limit.
+            throw new IllegalArgumentException(String.format(
+                "%d float32 values need more than %s's limit of %d bytes (--queue-bytes)",
+                floats, name, allocator.getLimit()));
+          }
+          waited = true;
+          freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+      }
+    } finally {
+      waiting.remove(me);
+      freed.signalAll(); // the next in line may go now
+      if (waited) {
+        waits.increment();
+      }
+      lock.unlock();
+    }
+  }
+
+  /** Bytes held by open vectors now. */
+  long allocatedBytes() {
+    return allocator.getAllocatedMemory();
+  }
+
+  /** The most bytes ever held at once. */
+  long peakBytes() {
+    return allocator.getPeakMemoryAllocation();
+  }
+
+  long limitBytes() {
+    return allocator.getLimit();
+  }
+
+  /** How many allocations had to wait for memory. */
+  long waits() {
+    return waits.sum();
+  }
+
+  /**
+   * Refuses further allocations and closes the allocator; idempotent. Throws (Arrow's message: which
+   * vectors, how many bytes) when a vector is still open, so a leak does not pass unnoticed.
+   */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      freed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    allocator.close();
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + allocatedBytes() + " of " + limitBytes() + " bytes)";
+  }
+
+  /** One image's vector. */
+  private final class ArrowPixels implements Pixels {
+    private final Float4Vector vector;
+    private final int floats;
+    private final ByteBuffer buffer;
+    private final AtomicBoolean open = new AtomicBoolean(true);
+
+    ArrowPixels(Float4Vector vector, int floats) {
+      this.vector = vector;
+      this.floats = floats;
+      this.buffer = vector.getDataBuffer().nioBuffer(0, Math.multiplyExact(floats, 4))
+          .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public ByteBuffer buffer() {
+      return buffer;
+    }
+
+    @Override
+    public void written() {
+      // Every value is defined: set the validity bitmap in one go rather than per value.
+      vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
+      vector.setValueCount(floats);
+    }
+
+    /** The vector itself, for tests that read it back as Arrow. */
+    Float4Vector vector() {
+      return vector;
+    }
+
+    @Override
+    public void close() {
+      if (!open.compareAndSet(true, false)) {
+        return;
+      }
+      lock.lock();
+      try {
+        vector.close();
+        freed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+}
