@@ -31,12 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class S3JobTest {
   private static final String BUCKET = "vicinity-it";
   private static final Duration JOB_TIMEOUT = Duration.ofMinutes(4);
-  /**
-   * Printed by the driver after listing, before any task runs: the inputs are fixed from here on
-   * ("Starting Spark for N images" before the job's progress reporting, "N images to process" since).
-   */
-  private static final Pattern LISTED =
-      Pattern.compile("Starting Spark for \\d+ images|\\d+ images to process");
+  /** Printed by the driver after listing, before any task runs: the inputs are fixed from here on. */
+  private static final Pattern LISTED = Pattern.compile("\\d+ inputs to process");
 
   @TempDir static Path tmp;
   private static Path model;

@@ -105,6 +105,9 @@ public final class VicinityJob {
       throws IOException {
     boolean ownSession =
         SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
+    // "Starting Spark" marks the point after which a failure is a job failure, not a usage error; the
+    // integration tests assert it never appears when arguments, input or model are bad.
+    LOG.info("Starting Spark");
     SparkSession spark = SparkSession.builder().appName("vicinity").getOrCreate();
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
