@@ -1,9 +1,7 @@
 package io.vicinity.udfs;
 
 import io.vicinity.kernels.Backend;
-import io.vicinity.kernels.BackendChoice;
 import io.vicinity.kernels.BackendOptions;
-import io.vicinity.kernels.Backends;
 import io.vicinity.udfs.dinat.DinatModel;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.image.ImageDecoder;
@@ -49,16 +47,11 @@ public final class ImageInference implements AutoCloseable {
   public static ImageInference open(Path modelDir, InferenceOptions options, int device, long maxPixels) {
     try (HfModelDir dir = HfModelDir.open(modelDir)) {
       ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir), maxPixels);
-      Backend backend = Backends.create(BackendChoice.parse(options.backend()),
-          BackendOptions.DEFAULTS.withDevice(device));
-      try {
-        DinatModel model = DinatModel.load(dir, backend);
-        LOG.info("loaded {} ({}) on {}", dir.name(), dir.architecture(), backend.describe());
-        return new ImageInference(dir.name(), options, pipeline, backend, model);
-      } catch (RuntimeException e) {
-        backend.close();
-        throw e;
-      }
+      OnBackend<DinatModel> loaded =
+          OnBackend.load(options.backend(), device, backend -> DinatModel.load(dir, backend));
+      Backend backend = loaded.backend();
+      LOG.info("loaded {} ({}) on {}", dir.name(), dir.architecture(), backend.describe());
+      return new ImageInference(dir.name(), options, pipeline, backend, loaded.model());
     }
   }
 

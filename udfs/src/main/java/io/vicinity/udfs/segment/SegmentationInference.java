@@ -1,12 +1,10 @@
 package io.vicinity.udfs.segment;
 
 import io.vicinity.kernels.Backend;
-import io.vicinity.kernels.BackendChoice;
-import io.vicinity.kernels.BackendOptions;
-import io.vicinity.kernels.Backends;
 import io.vicinity.udfs.ImageInput;
 import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.ModelLoadException;
+import io.vicinity.udfs.OnBackend;
 import io.vicinity.udfs.StageTimings;
 import io.vicinity.udfs.hf.HfModelDir;
 import java.nio.file.Path;
@@ -46,20 +44,21 @@ public final class SegmentationInference implements AutoCloseable {
   public static SegmentationInference open(Path modelDir, SegmentationOptions options) {
     try (HfModelDir dir = HfModelDir.open(modelDir)) {
       ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir));
-      Backend backend = Backends.create(BackendChoice.parse(options.backend()), BackendOptions.DEFAULTS);
-      try {
+      OnBackend<UperNetSegmenter> loaded = OnBackend.load(options.backend(), 0, backend -> {
         UperNetSegmenter model = UperNetSegmenter.load(dir, backend);
-        MaskPng.bitDepth(model.labels().size()); // more classes than a 16-bit mask holds: fail at load
-        LOG.info("loaded {} ({}, {} classes) on {}", dir.name(), dir.architecture(), model.labels().size(),
-            backend.describe());
-        return new SegmentationInference(dir.name(), options, pipeline, backend, model);
-      } catch (IllegalArgumentException e) {
-        backend.close();
-        throw new ModelLoadException(modelDir + ": " + e.getMessage(), e);
-      } catch (RuntimeException e) {
-        backend.close();
-        throw e;
-      }
+        try {
+          MaskPng.bitDepth(model.labels().size()); // more classes than a 16-bit mask holds: fail at load
+        } catch (IllegalArgumentException e) {
+          model.close();
+          throw new ModelLoadException(modelDir + ": " + e.getMessage(), e);
+        }
+        return model;
+      });
+      Backend backend = loaded.backend();
+      UperNetSegmenter model = loaded.model();
+      LOG.info("loaded {} ({}, {} classes) on {}", dir.name(), dir.architecture(), model.labels().size(),
+          backend.describe());
+      return new SegmentationInference(dir.name(), options, pipeline, backend, model);
     }
   }
 

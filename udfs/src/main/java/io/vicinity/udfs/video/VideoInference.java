@@ -1,11 +1,9 @@
 package io.vicinity.udfs.video;
 
 import io.vicinity.kernels.Backend;
-import io.vicinity.kernels.BackendChoice;
-import io.vicinity.kernels.BackendOptions;
-import io.vicinity.kernels.Backends;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.ModelLoadException;
+import io.vicinity.udfs.OnBackend;
 import io.vicinity.udfs.TopK;
 import io.vicinity.udfs.hf.HfModelDir;
 import java.nio.file.Path;
@@ -59,15 +57,11 @@ public final class VideoInference implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw new ModelLoadException(modelDir + ": preprocessor_config.json: " + e.getMessage(), e);
       }
-      Backend backend = Backends.create(BackendChoice.parse(options.backend()), BackendOptions.DEFAULTS);
-      try {
-        VideoMaeModel model = VideoMaeModel.load(dir, backend);
-        LOG.info("loaded {} ({}) on {}, attention {}", dir.name(), dir.architecture(), backend.describe(), attention);
-        return new VideoInference(dir.name(), options, attention, pre, backend, model);
-      } catch (RuntimeException e) {
-        backend.close();
-        throw e;
-      }
+      OnBackend<VideoMaeModel> loaded =
+          OnBackend.load(options.backend(), 0, backend -> VideoMaeModel.load(dir, backend));
+      Backend backend = loaded.backend();
+      LOG.info("loaded {} ({}) on {}, attention {}", dir.name(), dir.architecture(), backend.describe(), attention);
+      return new VideoInference(dir.name(), options, attention, pre, backend, loaded.model());
     }
   }
 
