@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Radial attention on the GPU machine, one device call (repository root, .device and .devjars carried, staged
+# Radial attention on the GPU machine in one run (repository root, with .device and .devjars copied there, staged
 # by stage-device.sh): the selfAttention/conv3d GPU tests, the VideoMAE GPU parity test, the PyTorch anchors
 # (radial_anchors.py) and our benchmark (RadialBenchmark). Logs go to $OUT (or ./out).
 # Usage: bash scripts/bench/radial_device.sh [iters] [batch]
