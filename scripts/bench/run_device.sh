@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine from the repository root, with .device (the JRE) and .devjars (staged by
-# stage-device.sh) carried. Steps: tests (kernels GPU-vs-CPU), udfs-tests (whole DiNAT model and
+# stage-device.sh) copied along with the tree. Steps: tests (kernels GPU-vs-CPU), udfs-tests (whole DiNAT model and
 # ImageInference on CUDA vs Hugging Face fixtures), bench (NA kernel), gemm (GEMM shapes), anchors (NA
 # PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run),
 # segment (UperNet + DiNAT-mini at 512x512: the anchor writes the checkpoint, ours then the anchor time it),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run here (the build machine) before a device run: builds the kernels module (fatbin included) and the
-# udfs module, and copies what the GPU machine needs into .devjars/ (git-ignored, carried by the device
+# udfs module, and copies what the GPU machine needs into .devjars/ (git-ignored, copied to the GPU machine
 # tool): the kernels and udfs jars, their test classes (udfs' without resources: run_device.sh reads the
 # fixtures from udfs/src/test/resources in the tree, to stay under the tool's 64 MiB), the runtime
 # dependencies, JCuda + natives, the JUnit console launcher and slf4j.
@@ -22,7 +22,7 @@ cp "$M"/org/jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar "$D
 cp "$M"/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar "$D/"
 # udfs' other dependencies (DJL api, Jackson, ...); JUnit, JCuda and our own jars are placed above; DJL's
 # jna and commons-compress and the video decoder's FFmpeg/JavaCV jars (~37 MB) are left out: the GPU runs
-# don't decode video, and the carried size is capped at 64 MiB.
+# don't decode video, and a transfer to the GPU machine is capped at 64 MiB.
 mvn -q -B -o -pl udfs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/vicinity-udfs-cp.txt
 tr ':' '\n' </tmp/vicinity-udfs-cp.txt | grep -v -E '/(junit|jcuda|vicinity|opentest4j|apiguardian|slf4j|jna|commons-compress|ffmpeg|javacv|javacpp|javafx)' \
   | xargs -r -I{} cp {} "$D/lib/"
