@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Run here (the build machine) before a device run: builds the kernels module (fatbin included) and the
+# Run here (the build machine) before a GPU run: builds the kernels module (fatbin included) and the
 # udfs module, and copies what the GPU machine needs into .devjars/ (git-ignored, copied to the GPU machine
-# tool): the kernels and udfs jars, their test classes (udfs' without resources: run_device.sh reads the
-# fixtures from udfs/src/test/resources in the tree, to stay under the tool's 64 MiB), the runtime
+# with the tree): the kernels and udfs jars, their test classes (udfs' without resources: run_device.sh reads
+# the fixtures from udfs/src/test/resources in the tree, to stay under the 64 MiB transfer limit), the runtime
 # dependencies, JCuda + natives, the JUnit console launcher and slf4j.
 # DEVJARS=<dir> stages elsewhere (e.g. build in a private copy of the tree, stage into the real checkout).
 set -euo pipefail
