@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * instead of each sending its own partial one. Producers block when the queue is full (back-pressure
  * bounds memory). Every item's future completes exactly once: with its result, with the batch's failure,
  * or cancelled by its producer (then the item is dropped unrun). Every accepted item is also released
- * exactly once (the {@code release} callback, e.g. closing its off-heap vector): after its batch ran, when it
+ * exactly once (the {@code release} callback, e.g. closing its off-heap vector): after its batch ran (before
+ * its future completes), when it
  * is dropped because its producer cancelled it, or when the queue closes with it still waiting.
  *
  * @param <T> what producers submit
@@ -225,23 +226,28 @@ final class BatchQueue<T, R> implements AutoCloseable {
     for (Entry<T, R> e : batch) {
       items.add(e.item());
     }
+    List<R> results = null;
+    Throwable failure = null;
     try {
-      List<R> results = runner.apply(items);
+      results = runner.apply(items);
       if (results.size() != items.size()) {
         throw new IllegalStateException(
             name + ": runner returned " + results.size() + " results for " + items.size() + " items");
       }
-      for (int i = 0; i < batch.size(); i++) {
-        batch.get(i).future().complete(results.get(i));
-      }
     } catch (RuntimeException | Error e) {
       LOG.error("{}: a batch of {} failed", name, batch.size(), e);
-      for (Entry<T, R> entry : batch) {
-        entry.future().completeExceptionally(e);
-      }
+      failure = e;
     } finally {
+      // Released before any future completes: a producer that has its result never sees its memory held.
       for (T item : items) {
         releaseQuietly(item);
+      }
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      if (failure == null) {
+        batch.get(i).future().complete(results.get(i));
+      } else {
+        batch.get(i).future().completeExceptionally(failure);
       }
     }
   }

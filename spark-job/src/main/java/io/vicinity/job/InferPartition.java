@@ -1,12 +1,8 @@
 package io.vicinity.job;
 
 import io.vicinity.udfs.ImageInference;
-import io.vicinity.udfs.ImageInput;
-import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.InferenceOptions;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
@@ -59,7 +55,7 @@ final class InferPartition extends TaskPartition {
 
   @Override
   protected int window() {
-    return 2 * settings.batchSize();
+    return queuedWindow();
   }
 
   @Override
@@ -75,7 +71,7 @@ final class InferPartition extends TaskPartition {
 
   @Override
   protected Handler open(GpuAssignment gpu) {
-    ModelCache.Shared shared = ModelCache.shared(modelKey(settings, topK, emitLogits, gpu),
+    ModelCache.Shared<ImageInference, ImageResult> shared = ModelCache.shared(modelKey(settings, topK, emitLogits, gpu),
         new ModelCache.QueueLimits(settings.batchBytes(), settings.queueBytes(), settings.lingerMillis()));
     ImageInference model = shared.model();
     return new Handler() {
@@ -87,22 +83,7 @@ final class InferPartition extends TaskPartition {
               (result, error, frame, outcome) -> result == null
                   ? errorRow(in.path(), in.modified(), error, outcome) : row(in, result, frame)));
         }
-        // Pixels go once into an Arrow vector of the queue's allocator (waiting here while it is full);
-        // the queue closes the vector after its batch has run or when the image is dropped.
-        ImagePipeline.Decoded<ImageResult> decoded =
-            model.decode(new ImageInput(in.path(), in.bytes()), shared.memory());
-        ImagePipeline.Prepared prepared = decoded.prepared();
-        if (prepared == null) {
-          return Pending.done(in.path(), List.of(row(in, decoded.failure(), OutputSchema.Frame.NONE)));
-        }
-        CompletableFuture<ImageResult> result;
-        try {
-          result = shared.queue().submit(prepared, prepared.bytes());
-        } catch (InterruptedException | RuntimeException e) {
-          prepared.offHeap().close(); // not accepted: still ours
-          throw e;
-        }
-        return Pending.of(in.path(), result, r -> List.of(row(in, r, OutputSchema.Frame.NONE)));
+        return submitToQueue(in, shared, model::decode, r -> row(in, r, OutputSchema.Frame.NONE));
       }
 
       @Override

@@ -5,7 +5,9 @@ import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.InferenceOptions;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -13,9 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One loaded model per executor JVM and device, shared by all task threads and reused across tasks and
- * stages (the library's models are thread-safe), and for classify one {@link BatchQueue} in front of it
- * through which the task threads share full batches. Segmentation and video models are cached the same
- * way ({@link #get(Object, Function)}, keyed by their own records). Loading reads every weight and may upload them to the GPU, so it
+ * stages (the library's models are thread-safe), and for classify and segment one {@link BatchQueue} in
+ * front of it through which the task threads share full batches ({@link #shared}). Segmentation and video
+ * models are cached the same way ({@link #get(Object, Function)}, keyed by their own records). Loading reads every weight and may upload them to the GPU, so it
  * happens lazily, once per key; concurrent first callers wait for that one load. Closed when the JVM
  * exits: queues first (so no batch is mid-flight), then models.
  */
@@ -38,12 +40,12 @@ final class ModelCache {
   record QueueLimits(long batchBytes, long queueBytes, int lingerMillis) {}
 
   /** A model, the queue in front of it, and the Arrow memory its queued images live in. */
-  record Shared(ImageInference model, BatchQueue<ImagePipeline.Prepared, ImageResult> queue,
-      ArrowPixelMemory memory) {}
+  record Shared<M, R>(M model, BatchQueue<ImagePipeline.Prepared, R> queue, ArrowPixelMemory memory) {}
 
   /** Every loaded model, of any kind, by its key record. */
   private static final ConcurrentHashMap<Object, AutoCloseable> MODELS = new ConcurrentHashMap<>();
-  private static final ConcurrentHashMap<Key, Shared> SHARED = new ConcurrentHashMap<>();
+  /** By the model's key record, like MODELS. */
+  private static final ConcurrentHashMap<Object, Shared<?, ?>> SHARED = new ConcurrentHashMap<>();
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(ModelCache::closeAll, "vicinity-model-cache-close"));
@@ -79,25 +81,35 @@ final class ModelCache {
     });
   }
 
-  /** The model for {@code key} and its shared batch queue, both created on first use. */
-  static Shared shared(Key key, QueueLimits limits) {
-    return SHARED.computeIfAbsent(key, k -> {
-      ImageInference model = get(k);
-      int batch = k.options().batchSize();
-      String name = "vicinity-batches-" + k.backend() + k.device();
+  /** The classify model for {@code key} and its shared batch queue, both created on first use. */
+  static Shared<ImageInference, ImageResult> shared(Key key, QueueLimits limits) {
+    return shared(key, "vicinity-batches-" + key.backend() + key.device(), key.options().batchSize(), limits,
+        ModelCache::load, ImageInference::infer);
+  }
+
+  /**
+   * The model for {@code key} (loaded by {@code loader} through {@link #get(Object, Function)}) and a
+   * queue named {@code name} in front of it that runs batches of up to {@code batch} images with
+   * {@code infer}, both created on first use.
+   */
+  @SuppressWarnings("unchecked")
+  static <K, M extends AutoCloseable, R> Shared<M, R> shared(K key, String name, int batch, QueueLimits limits,
+      Function<K, M> loader, BiFunction<M, List<ImagePipeline.Prepared>, List<R>> infer) {
+    return (Shared<M, R>) SHARED.computeIfAbsent(key, k -> {
+      M model = get(key, loader);
       // The bytes of waiting and running images are bounded by this allocator's limit, not by the queue:
       // with --queue-bytes of two batches or more, one batch forms while the previous one runs.
       ArrowPixelMemory memory =
           new ArrowPixelMemory(ArrowPixelMemory.executorRoot(), name + "-pixels", limits.queueBytes());
-      BatchQueue<ImagePipeline.Prepared, ImageResult> queue = new BatchQueue<>(
+      BatchQueue<ImagePipeline.Prepared, R> queue = new BatchQueue<>(
           name, batch, limits.batchBytes(), 2 * batch, Long.MAX_VALUE, limits.lingerMillis(),
-          TimeUnit.MILLISECONDS, model::infer, p -> p.offHeap().close());
-      return new Shared(model, queue, memory);
+          TimeUnit.MILLISECONDS, items -> infer.apply(model, items), p -> p.offHeap().close());
+      return new Shared<>(model, queue, memory);
     });
   }
 
   /** The model and queue for {@code key} if a task has opened them (null otherwise), e.g. for leak checks. */
-  static Shared sharedIfOpen(Key key) {
+  static Shared<?, ?> sharedIfOpen(Object key) {
     return SHARED.get(key);
   }
 
@@ -109,7 +121,7 @@ final class ModelCache {
   }
 
   private static void closeAll() {
-    for (Shared s : SHARED.values()) {
+    for (Shared<?, ?> s : SHARED.values()) {
       s.queue().close(); // waits for the running batch; releases every image still queued
       try {
         s.memory().close();

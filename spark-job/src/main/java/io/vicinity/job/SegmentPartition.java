@@ -1,20 +1,17 @@
 package io.vicinity.job;
 
-import io.vicinity.udfs.ImageInput;
 import io.vicinity.udfs.segment.SegmentationInference;
 import io.vicinity.udfs.segment.SegmentationOptions;
 import io.vicinity.udfs.segment.SegmentationResult;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Partition function of the segment task: images are segmented in batches of --batch-size formed on the
- * task thread (the executor's one model serialises the forward passes of all task threads), a video's
- * sampled frames likewise, one row per image or frame with the label map as a PNG at the image's own size.
+ * Partition function of the segment task: as classify ({@link InferPartition}), each image is decoded on
+ * the task thread into the executor's Arrow pixel memory and handed to the shared {@link BatchQueue} of the
+ * segmentation model, so the task threads share full batches; a video's sampled frames are segmented on
+ * the task thread. One row per image or frame, with the label map as a PNG at the image's own size.
  */
 final class SegmentPartition extends TaskPartition {
   /** The segment {@link JobTask}. */
@@ -42,15 +39,23 @@ final class SegmentPartition extends TaskPartition {
     this.frames = frames;
   }
 
+  /** The cache key of the segmentation model for {@code backend} ("cpu" or "cuda"). */
+  static Key modelKey(ExecutorSettings settings, boolean maskScores, String backend) {
+    return new Key(settings.modelDir(), new SegmentationOptions(settings.batchSize(), backend, maskScores));
+  }
+
+  private static SegmentationInference load(Key key) {
+    return SegmentationInference.open(Path.of(key.modelDir()), key.options());
+  }
+
   /** This executor's segmentation model for {@code backend} ("cpu" or "cuda"), loaded once. */
   static SegmentationInference model(ExecutorSettings settings, boolean maskScores, String backend) {
-    Key key = new Key(settings.modelDir(), new SegmentationOptions(settings.batchSize(), backend, maskScores));
-    return ModelCache.get(key, k -> SegmentationInference.open(Path.of(k.modelDir()), k.options()));
+    return ModelCache.get(modelKey(settings, maskScores, backend), SegmentPartition::load);
   }
 
   @Override
   protected int window() {
-    return settings.batchSize();
+    return queuedWindow();
   }
 
   @Override
@@ -67,44 +72,23 @@ final class SegmentPartition extends TaskPartition {
   @Override
   protected Handler open(GpuAssignment gpu) {
     defaultDeviceOnly(gpu, "segmentation");
-    SegmentationInference model = model(settings, maskScores, gpu.backend());
+    Key key = modelKey(settings, maskScores, gpu.backend());
+    // The model takes no device ordinal yet, so one queue per backend (not per device).
+    ModelCache.Shared<SegmentationInference, SegmentationResult> shared = ModelCache.shared(key,
+        "vicinity-segment-batches-" + gpu.backend(), settings.batchSize(),
+        new ModelCache.QueueLimits(settings.batchBytes(), settings.queueBytes(), settings.lingerMillis()),
+        SegmentPartition::load, SegmentationInference::infer);
+    SegmentationInference model = shared.model();
     return new Handler() {
-      private final List<ImageInput> chunk = new ArrayList<>();
-      private final List<CompletableFuture<SegmentationResult>> results = new ArrayList<>();
-
       @Override
-      public Pending submit(Input in) {
+      public Pending submit(Input in) throws InterruptedException {
         if (in.video()) {
           return Pending.done(in.path(), VideoInputs.frameRows(in, frames.sampling(), settings.batchSize(),
               model::runDecoded, SegmentationResult::error,
               (result, error, frame, outcome) -> result == null
                   ? errorRow(in.path(), in.modified(), error, outcome) : row(in, result, frame)));
         }
-        CompletableFuture<SegmentationResult> result = new CompletableFuture<>();
-        chunk.add(new ImageInput(in.path(), in.bytes()));
-        results.add(result);
-        if (chunk.size() >= settings.batchSize()) {
-          flush();
-        }
-        return Pending.of(in.path(), result, r -> List.of(row(in, r, OutputSchema.Frame.NONE)));
-      }
-
-      @Override
-      public void flush() {
-        if (chunk.isEmpty()) {
-          return;
-        }
-        try {
-          List<SegmentationResult> out = model.run(chunk);
-          for (int i = 0; i < out.size(); i++) {
-            results.get(i).complete(out.get(i));
-          }
-        } catch (RuntimeException e) {
-          results.forEach(r -> r.completeExceptionally(e));
-        } finally {
-          chunk.clear();
-          results.clear();
-        }
+        return submitToQueue(in, shared, model::decode, r -> row(in, r, OutputSchema.Frame.NONE));
       }
 
       @Override

@@ -1,5 +1,8 @@
 package io.vicinity.job;
 
+import io.vicinity.udfs.ImageInput;
+import io.vicinity.udfs.ImagePipeline;
+import io.vicinity.udfs.PixelMemory;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;
@@ -90,6 +93,42 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
       LOG.warn("The {} model takes no device ordinal yet: it runs on the default device, not on {}", model,
           gpu.describe());
     }
+  }
+
+  /** A model's decode into off-heap memory (ImageInference::decode, SegmentationInference::decode). */
+  @FunctionalInterface
+  interface Decoder<R> {
+    ImagePipeline.Decoded<R> decode(ImageInput input, PixelMemory memory) throws InterruptedException;
+  }
+
+  /**
+   * The window of a task that feeds a shared {@link BatchQueue}: two batches, so decoding the next batch
+   * overlaps the forward pass of the current one.
+   */
+  protected int queuedWindow() {
+    return 2 * settings.batchSize();
+  }
+
+  /**
+   * Decodes the image {@code in} on the task thread into {@code shared}'s Arrow memory (waiting there while
+   * it is full) and queues it for the executor's shared batches; an undecodable image becomes its failed
+   * result's row at once. The queue closes the vector after its batch has run or when the image is dropped.
+   */
+  protected static <R> Pending submitToQueue(Input in, ModelCache.Shared<?, R> shared, Decoder<R> decoder,
+      Function<R, Row> row) throws InterruptedException {
+    ImagePipeline.Decoded<R> decoded = decoder.decode(new ImageInput(in.path(), in.bytes()), shared.memory());
+    ImagePipeline.Prepared prepared = decoded.prepared();
+    if (prepared == null) {
+      return Pending.done(in.path(), List.of(row.apply(decoded.failure())));
+    }
+    CompletableFuture<R> result;
+    try {
+      result = shared.queue().submit(prepared, prepared.bytes());
+    } catch (InterruptedException | RuntimeException e) {
+      prepared.offHeap().close(); // not accepted: still ours
+      throw e;
+    }
+    return Pending.of(in.path(), result, r -> List.of(row.apply(r)));
   }
 
   /** Opens (or reuses) this executor's model on {@code gpu}'s device. */

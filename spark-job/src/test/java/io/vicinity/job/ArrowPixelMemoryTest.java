@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 
@@ -65,12 +64,10 @@ class ArrowPixelMemoryTest {
       long limit = charged(root, oversized) + charged(root, FLOATS); // ~1.5 batches: less than two
       assertTrue(limit < 2 * batch * charged(root, FLOATS));
       List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
-      AtomicLong mostSeen = new AtomicLong();
       ExecutorService producers = Executors.newFixedThreadPool(3);
       try (ArrowPixelMemory memory = new ArrowPixelMemory(root, "test-pixels", limit);
           BatchQueue<Item, Integer> queue = new BatchQueue<>("test", batch, batchBytes, 2 * batch, Long.MAX_VALUE,
               5, TimeUnit.MILLISECONDS, items -> {
-                mostSeen.accumulateAndGet(memory.allocatedBytes(), Math::max);
                 batches.add(items.stream().map(Item::id).toList());
                 // Read each vector back: the values the producer wrote, so the memory was not reused early.
                 return items.stream().map(it -> {
@@ -106,8 +103,9 @@ class ArrowPixelMemoryTest {
           }
         }
         assertTrue(batches.contains(List.of(107)), "the oversized image runs alone: " + batches);
+        // peakBytes counts granted allocations only; sampling allocatedBytes() from another thread could see
+        // Arrow's add-then-roll-back of a refused request, which never held memory.
         assertTrue(memory.peakBytes() <= limit, memory.peakBytes() + " > limit " + limit);
-        assertTrue(mostSeen.get() <= limit);
         // 60 images of which at most ~5 fit at once: producers must have waited (else the limit did not bind).
         assertTrue(memory.waits() > 0, "producers never waited");
         assertEquals(0, memory.allocatedBytes(), "every vector closed after its batch");

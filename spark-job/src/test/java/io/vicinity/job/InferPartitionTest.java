@@ -59,7 +59,7 @@ class InferPartitionTest {
   /** The Arrow memory of the queue that {@code settings}' tasks used (opened by the partition function). */
   private static ArrowPixelMemory memoryOf(ExecutorSettings settings) {
     GpuAssignment gpu = GpuAssignment.choose(settings.backend(), GpuAssignment.current());
-    ModelCache.Shared shared = ModelCache.sharedIfOpen(InferPartition.modelKey(settings, 3, false, gpu));
+    ModelCache.Shared<?, ?> shared = ModelCache.sharedIfOpen(InferPartition.modelKey(settings, 3, false, gpu));
     assertNotNull(shared, "the partition function opened no shared queue");
     return shared.memory();
   }
@@ -252,6 +252,7 @@ class InferPartitionTest {
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(tasks * perTask, counters.done().value());
+    // No check of counters.done() here: Spark gives each task its own accumulator copy, while these four
+    // threads share one LongAccumulator, whose add() is not thread-safe. The rows above are the count.
   }
 }

@@ -3,6 +3,7 @@ package io.vicinity.job;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
@@ -101,6 +106,73 @@ class SegmentPartitionTest {
         assertEquals(OutputSchema.VERSION, (int) get(schema, row, OutputSchema.SCHEMA_VERSION));
       }
     }
+  }
+
+  @Test
+  void threeProducerThreadsShareTheQueueAndLeaveNoPixelMemoryAllocated() throws Exception {
+    List<ImageInput> images = new ArrayList<>();
+    try (var files = Files.list(UPERNET.resolve("images"))) {
+      for (Path f : files.sorted().toList()) {
+        images.add(new ImageInput(f.getFileName().toString(), Files.readAllBytes(f)));
+      }
+    }
+    // Without mask scores: a queue of its own, so its peak below says these tasks went through Arrow.
+    ExecutorSettings settings = settings(new Progress.Counters(new LongAccumulator(), new LongAccumulator(),
+        new CollectionAccumulator<>()));
+    SegmentPartition function = new SegmentPartition(settings, false, VideoInputs.Frames.DEFAULTS);
+    int tasks = 3;
+    int perTask = 7;
+    ExecutorService threads = Executors.newFixedThreadPool(tasks);
+    List<List<Row>> rows = new ArrayList<>();
+    try {
+      List<Future<List<Row>>> futures = new ArrayList<>();
+      for (int t = 0; t < tasks; t++) {
+        List<Row> input = new ArrayList<>();
+        for (int i = 0; i < perTask; i++) {
+          ImageInput image = images.get((t + i) % images.size());
+          input.add(RowFactory.create("t" + t + "/" + i + "/" + image.path(), 7L, image.bytes(), null,
+              "file:/in/" + image.path()));
+        }
+        futures.add(threads.submit(() -> {
+          List<Row> out = new ArrayList<>();
+          function.call(input.iterator()).forEachRemaining(out::add);
+          return out;
+        }));
+      }
+      for (Future<List<Row>> f : futures) {
+        rows.add(f.get(120, TimeUnit.SECONDS));
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+
+    StructType schema = OutputSchema.segmentSchema(false);
+    try (SegmentationInference direct =
+        SegmentationInference.open(UPERNET.resolve("model"), new SegmentationOptions(2, "cpu", false))) {
+      List<SegmentationResult> expected = direct.run(images);
+      for (int t = 0; t < tasks; t++) {
+        assertEquals(perTask, rows.get(t).size());
+        for (int i = 0; i < perTask; i++) {
+          SegmentationResult e = expected.get((t + i) % images.size());
+          Row row = rows.get(t).get(i);
+          String path = "t" + t + "/" + i + "/" + e.path();
+          assertEquals(path, get(schema, row, OutputSchema.PATH), "input order");
+          assertEquals("ok", get(schema, row, OutputSchema.OUTCOME), path);
+          Row mask = get(schema, row, OutputSchema.MASK);
+          assertArrayEquals(MaskPng.decodeSamples(e.maskPng()), MaskPng.decodeSamples((byte[]) mask.get(0)), path);
+          scala.collection.Map<String, Float> areas = get(schema, row, OutputSchema.CLASS_AREAS);
+          assertEquals(e.classAreas(), CollectionConverters.asJava(areas), path);
+        }
+      }
+    }
+    GpuAssignment gpu = GpuAssignment.choose(settings.backend(), GpuAssignment.current());
+    ModelCache.Shared<?, ?> shared = ModelCache.sharedIfOpen(SegmentPartition.modelKey(settings, false, gpu.backend()));
+    assertNotNull(shared, "the partition function opened no shared queue");
+    ArrowPixelMemory memory = shared.memory();
+    // The images went through Arrow (peak > 0) and every vector was closed when its batch was done.
+    assertTrue(memory.peakBytes() > 0, "no image went through the Arrow memory");
+    assertEquals(0, memory.allocatedBytes(), memory.toString());
+    assertEquals(0, shared.queue().queued());
   }
 
   @Test

@@ -5,8 +5,10 @@ import io.vicinity.udfs.ImageInput;
 import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.OnBackend;
+import io.vicinity.udfs.PixelMemory;
 import io.vicinity.udfs.StageTimings;
 import io.vicinity.udfs.hf.HfModelDir;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -92,11 +94,32 @@ public final class SegmentationInference implements AutoCloseable {
     return pipeline.runDecoded(images, options.batchSize(), task);
   }
 
+  /**
+   * Decodes and preprocesses one image on the calling thread, with the preprocessed pixels written once into
+   * {@code memory} (off the heap; may block until there is room), without touching the model: the half of
+   * {@link #run} that callers overlap with other images' forward passes. The caller closes
+   * {@code prepared().offHeap()} after {@link #infer}.
+   */
+  public ImagePipeline.Decoded<SegmentationResult> decode(ImageInput input, PixelMemory memory)
+      throws InterruptedException {
+    return pipeline.decode(0, input, task, memory);
+  }
+
+  /** Forward passes (at most the configured batch size each) over decoded images; results in order. */
+  public List<SegmentationResult> infer(List<ImagePipeline.Prepared> prepared) {
+    return pipeline.runPrepared(prepared, options.batchSize(), task);
+  }
+
   private final ImagePipeline.Task<SegmentationLogits, SegmentationResult> task =
       new ImagePipeline.Task<SegmentationLogits, SegmentationResult>() {
       @Override
       public SegmentationLogits forward(float[] pixels, int batch, int height, int width) {
         return model.forward(pixels, batch, height, width);
+      }
+
+      @Override
+      public SegmentationLogits forward(List<ByteBuffer> images, int batch, int height, int width) {
+        return model.forward(images, batch, height, width);
       }
 
       @Override

@@ -9,6 +9,7 @@ import io.vicinity.udfs.hf.ConfigReader;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.nn.WeightLoader;
 import io.vicinity.udfs.nn.WeightArena;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -133,6 +134,16 @@ public final class UperNetSegmenter implements AutoCloseable {
   public SegmentationLogits forward(float[] pixels, int batch, int height, int width) {
     try (Arena a = backend.openArena("upernet.upload")) {
       return forward(backend.fromHost(pixels, batch, height, width, numChannels));
+    }
+  }
+
+  /**
+   * As {@link #forward(float[], int, int, int)} for images in direct (off-heap) buffers, one per image in
+   * batch order, each [height, width, channels] little-endian float32; the backend reads them in place.
+   */
+  public SegmentationLogits forward(List<ByteBuffer> images, int batch, int height, int width) {
+    try (Arena a = backend.openArena("upernet.upload")) {
+      return forward(backend.fromHost(images, batch, height, width, numChannels));
     }
   }
 
