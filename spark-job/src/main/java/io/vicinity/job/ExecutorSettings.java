@@ -8,6 +8,7 @@ import java.io.Serializable;
  *
  * @param modelDir absolute local model directory
  * @param backend the --backend option; the device itself is chosen per executor ({@link GpuAssignment})
+ * @param precision the GPU's activation dtype ("fp32" or "bf16")
  * @param batchSize most images per forward pass
  * @param batchBytes most preprocessed-pixel bytes per forward pass
  * @param queueBytes most preprocessed-pixel bytes waiting for the device, over all task threads
@@ -19,6 +20,7 @@ import java.io.Serializable;
 public record ExecutorSettings(
     String modelDir,
     JobOptions.Backend backend,
+    String precision,
     int batchSize,
     long batchBytes,
     long queueBytes,

@@ -49,7 +49,7 @@ final class InferPartition extends TaskPartition {
   /** The cache key of the classify model for the device this task runs on. */
   static ModelCache.Key modelKey(ExecutorSettings settings, int topK, boolean emitLogits, GpuAssignment gpu) {
     return new ModelCache.Key(settings.modelDir(),
-        new InferenceOptions(topK, emitLogits, settings.batchSize(), gpu.backend()),
+        new InferenceOptions(topK, emitLogits, settings.batchSize(), gpu.backend(), settings.precision()),
         gpu.device(), settings.maxImagePixels());
   }
 

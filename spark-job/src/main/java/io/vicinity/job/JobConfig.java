@@ -102,6 +102,12 @@ public final class JobConfig {
         get(JobOptions.TOP_K),
         get(JobOptions.EMIT_LOGITS),
         get(JobOptions.BATCH_SIZE),
-        get(JobOptions.BACKEND).name().toLowerCase(Locale.ROOT));
+        get(JobOptions.BACKEND).name().toLowerCase(Locale.ROOT),
+        precision());
+  }
+
+  /** The --precision option as the inference library names it ("fp32", "bf16"). */
+  public String precision() {
+    return get(JobOptions.PRECISION).name().toLowerCase(Locale.ROOT);
   }
 }

@@ -41,7 +41,8 @@ final class SegmentPartition extends TaskPartition {
 
   /** The cache key of the segmentation model for {@code backend} ("cpu" or "cuda"). */
   static Key modelKey(ExecutorSettings settings, boolean maskScores, String backend) {
-    return new Key(settings.modelDir(), new SegmentationOptions(settings.batchSize(), backend, maskScores));
+    return new Key(settings.modelDir(), new SegmentationOptions(settings.batchSize(), backend, maskScores,
+        settings.precision()));
   }
 
   private static SegmentationInference load(Key key) {

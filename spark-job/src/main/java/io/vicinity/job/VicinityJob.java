@@ -197,6 +197,7 @@ public final class VicinityJob {
     return new ExecutorSettings(
         modelDir(config).toString(),
         config.get(JobOptions.BACKEND),
+        config.precision(),
         config.get(JobOptions.BATCH_SIZE),
         config.get(JobOptions.BATCH_BYTES),
         config.get(JobOptions.QUEUE_BYTES),

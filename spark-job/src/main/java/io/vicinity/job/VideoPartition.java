@@ -73,7 +73,8 @@ final class VideoPartition extends TaskPartition {
   static VideoInference model(ExecutorSettings settings, VideoSettings video, int topK, boolean emitLogits,
       String backend) {
     VideoAttention attention = video.videoAttention();
-    Key key = new Key(settings.modelDir(), new InferenceOptions(topK, emitLogits, settings.batchSize(), backend),
+    Key key = new Key(settings.modelDir(), new InferenceOptions(topK, emitLogits, settings.batchSize(), backend,
+        settings.precision()),
         attention.toString());
     return ModelCache.get(key, k -> VideoInference.open(Path.of(k.modelDir()), k.options(), attention));
   }

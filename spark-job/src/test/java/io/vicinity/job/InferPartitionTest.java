@@ -52,7 +52,7 @@ class InferPartitionTest {
   }
 
   private static ExecutorSettings settings(int batch, Progress.Counters counters, long maxPixels, long queueBytes) {
-    return new ExecutorSettings(model.toString(), JobOptions.Backend.CPU, batch, 256L << 20, queueBytes, 5,
+    return new ExecutorSettings(model.toString(), JobOptions.Backend.CPU, "fp32", batch, 256L << 20, queueBytes, 5,
         maxPixels, new OutputSchema.Provenance("demo", "sha256:abc", "run-1"), counters);
   }
 

@@ -44,8 +44,8 @@ class JobConfigTest {
   void everyOptionParses() {
     JobConfig config = JobConfig.parse(with(
         "--top-k", "3", "--emit-logits", "--batch-size=8", "--backend", "CPU",
-        "--partitions", "4", "--mode", "overwrite"));
-    assertEquals(new InferenceOptions(3, true, 8, "cpu"), config.inferenceOptions());
+        "--partitions", "4", "--mode", "overwrite", "--precision", "BF16"));
+    assertEquals(new InferenceOptions(3, true, 8, "cpu", "bf16"), config.inferenceOptions());
     assertEquals(4, config.get(JobOptions.PARTITIONS));
     assertEquals(JobOptions.WriteMode.OVERWRITE, config.get(JobOptions.MODE));
   }

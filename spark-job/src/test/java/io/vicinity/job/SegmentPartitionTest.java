@@ -41,8 +41,8 @@ class SegmentPartitionTest {
   private static final OutputSchema.Provenance PROVENANCE = new OutputSchema.Provenance("m", "sha256:x", "run-9");
 
   private static ExecutorSettings settings(Progress.Counters counters) {
-    return new ExecutorSettings(UPERNET.resolve("model").toAbsolutePath().toString(), JobOptions.Backend.CPU, 2,
-        256L << 20, 64L << 20, 5, 1_000_000, PROVENANCE, counters);
+    return new ExecutorSettings(UPERNET.resolve("model").toAbsolutePath().toString(), JobOptions.Backend.CPU,
+        "fp32", 2, 256L << 20, 64L << 20, 5, 1_000_000, PROVENANCE, counters);
   }
 
   @SuppressWarnings("unchecked")

@@ -48,7 +48,7 @@ public final class ImageInference implements AutoCloseable {
     try (HfModelDir dir = HfModelDir.open(modelDir)) {
       ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir), maxPixels);
       OnBackend<DinatModel> loaded =
-          OnBackend.load(options.backend(), device, backend -> DinatModel.load(dir, backend));
+          OnBackend.load(options.backend(), options.precision(), device, backend -> DinatModel.load(dir, backend));
       Backend backend = loaded.backend();
       LOG.info("loaded {} ({}) on {}", dir.name(), dir.architecture(), backend.describe());
       return new ImageInference(dir.name(), options, pipeline, backend, loaded.model());

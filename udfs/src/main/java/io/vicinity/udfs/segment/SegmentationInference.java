@@ -46,7 +46,7 @@ public final class SegmentationInference implements AutoCloseable {
   public static SegmentationInference open(Path modelDir, SegmentationOptions options) {
     try (HfModelDir dir = HfModelDir.open(modelDir)) {
       ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir));
-      OnBackend<UperNetSegmenter> loaded = OnBackend.load(options.backend(), 0, backend -> {
+      OnBackend<UperNetSegmenter> loaded = OnBackend.load(options.backend(), options.precision(), 0, backend -> {
         UperNetSegmenter model = UperNetSegmenter.load(dir, backend);
         try {
           MaskPng.bitDepth(model.labels().size()); // more classes than a 16-bit mask holds: fail at load

@@ -58,7 +58,7 @@ public final class VideoInference implements AutoCloseable {
         throw new ModelLoadException(modelDir + ": preprocessor_config.json: " + e.getMessage(), e);
       }
       OnBackend<VideoMaeModel> loaded =
-          OnBackend.load(options.backend(), 0, backend -> VideoMaeModel.load(dir, backend));
+          OnBackend.load(options.backend(), options.precision(), 0, backend -> VideoMaeModel.load(dir, backend));
       Backend backend = loaded.backend();
       LOG.info("loaded {} ({}) on {}, attention {}", dir.name(), dir.architecture(), backend.describe(), attention);
       return new VideoInference(dir.name(), options, attention, pre, backend, loaded.model());

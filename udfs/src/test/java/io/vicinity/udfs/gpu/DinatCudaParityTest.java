@@ -12,6 +12,7 @@ import io.vicinity.udfs.ImageInference;
 import io.vicinity.udfs.ImageInput;
 import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.InferenceOptions;
+import io.vicinity.udfs.Precision;
 import io.vicinity.udfs.dinat.DinatModel;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.testing.Compare;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The whole DiNAT model on the CUDA backend against Hugging Face's float64 outputs (the same fixtures and
@@ -81,11 +81,20 @@ class DinatCudaParityTest {
     }
   }
 
-  /** Files -> results with backend "cuda" (fp32 by default), as ImageInferenceParityTest does on the CPU. */
+  /**
+   * Files -> results with backend "cuda" at each --precision the job offers, as ImageInferenceParityTest does
+   * on the CPU: the path the job takes, with the same tolerances as the model-level test above.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"k7_classifier_safetensors", "k3_layerscale_sharded", "k5_model_bin"})
-  void imageInferenceOnCudaMatchesHuggingFace(String name) throws Exception {
-    gpuOrSkip(DType.F32).close();
+  @CsvSource({
+    "k7_classifier_safetensors, fp32", "k3_layerscale_sharded, fp32", "k5_model_bin, fp32",
+    "k7_classifier_safetensors, bf16", "k3_layerscale_sharded, bf16", "k5_model_bin, bf16"
+  })
+  void imageInferenceOnCudaMatchesHuggingFace(String name, String precision) throws Exception {
+    DType dtype = Precision.computeType(precision);
+    gpuOrSkip(dtype).close();
+    double tol = dtype == DType.F32 ? DinatParity.TOLERANCE : BF16_TOLERANCE;
+    double centeredTol = dtype == DType.F32 ? DinatParity.TOLERANCE : BF16_CENTERED_TOLERANCE;
     Path dir = Fixtures.dir("fixtures/dinat/" + name);
     List<ImageInput> inputs = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir.resolve("images"))) {
@@ -93,8 +102,9 @@ class DinatCudaParityTest {
         inputs.add(new ImageInput(p.getFileName().toString(), Files.readAllBytes(p)));
       }
     }
-    try (ImageInference inference = ImageInference.open(dir.resolve("model"), new InferenceOptions(3, true, 2, "cuda"))) {
-      assertEquals(true, inference.backendDescription().contains("F32"), inference.backendDescription());
+    InferenceOptions options = new InferenceOptions(3, true, 2, "cuda", precision);
+    try (ImageInference inference = ImageInference.open(dir.resolve("model"), options)) {
+      assertEquals(true, inference.backendDescription().contains(dtype.name()), inference.backendDescription());
       List<ImageResult> results = inference.run(inputs);
       int n = results.size();
       assertEquals(inputs.size(), n);
@@ -106,12 +116,12 @@ class DinatCudaParityTest {
         logits[i] = results.get(i).logits();
       }
       double[][] pooledRef = Compare.rows(Npy.read(dir.resolve("pooled.npy")).doubles(), n);
-      report(name, DType.F32, "files->pooled", pooled, pooledRef);
-      DinatParity.assertRows(name + " cuda files->pooled", pooled, pooledRef);
+      report(name, dtype, "files->pooled", pooled, pooledRef);
+      DinatParity.assertRows(name + " cuda " + precision + " files->pooled", pooled, pooledRef, tol, centeredTol);
       if (inference.hasClassifier()) {
         double[][] ref = Compare.rows(Npy.read(dir.resolve("logits.npy")).doubles(), n);
-        report(name, DType.F32, "files->logits", logits, ref);
-        DinatParity.assertRows(name + " cuda files->logits", logits, ref);
+        report(name, dtype, "files->logits", logits, ref);
+        DinatParity.assertRows(name + " cuda " + precision + " files->logits", logits, ref, tol, centeredTol);
       }
     }
   }
