@@ -48,7 +48,9 @@ final class KernelLauncher {
   /** Launches {@code kernel} with its arguments; {@code shapes} is only evaluated on failure. */
   void launch(String kernel, int[] grid, int block, int sharedBytes, Supplier<String> shapes, Pointer... args) {
     CUfunction f = function(kernel);
-    if (sharedBytes > 48 * 1024 && sharedLimit.getOrDefault(kernel, 0) < sharedBytes) {
+    // Raised for every size a kernel is first launched with, not only above 48 KB: static shared memory
+    // (e.g. the radial kernel's run table) counts against the same 48 KB default.
+    if (sharedBytes > 0 && sharedLimit.getOrDefault(kernel, 0) < sharedBytes) {
       check(cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
           "cuFuncSetAttribute(max dynamic smem " + sharedBytes + ")", kernel, shapes);
       sharedLimit.put(kernel, sharedBytes);

@@ -48,6 +48,9 @@ class CudaSelfAttentionTest {
         new AttentionMask.Radial(21, 5, 0.7, false),   // delta < 1, far frames, 105 tokens per 64-tile pair
         new AttentionMask.Radial(5, 50, 2.5, true),    // delta > 1: wide windows, sink
         new AttentionMask.Radial(10, 49, 1.0, false),  // 490 tokens: query tiles straddle frames
+        new AttentionMask.Radial(24, 100, 1.0, false), // straddling tiles: two gathered runs per far key frame
+        new AttentionMask.Radial(40, 30, 1.0, true),   // a 64-query tile spans 3 frames; sink
+        new AttentionMask.Radial(520, 2, 1.0, false),  // more frames than the run table: aligned key tiles
         AttentionMask.Neighborhood3d.cube(5, 6, 7, 3, 1),
         new AttentionMask.Neighborhood3d(6, 7, 9, 3, 3, 5, 2, 1, 1),
         new AttentionMask.Neighborhood3d(8, 6, 10, 3, 3, 3, 1, 2, 3));
