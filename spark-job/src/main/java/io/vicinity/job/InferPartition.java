@@ -11,9 +11,10 @@ import org.apache.spark.sql.types.StructType;
  * decoded image to the executor's shared {@link BatchQueue}, keeping up to two batches of this task's
  * images in flight, so decoding the next batch overlaps the forward pass of the current one and the
  * device gets full batches from all task threads together. Decoded pixels wait off the heap in Arrow
- * vectors whose allocator bounds them to {@code --queue-bytes} ({@link ArrowPixelMemory}). A video's sampled frames go through the same
- * model on the task thread, one row per frame. Rows come out in input order; unreadable files and bad
- * images become error rows ({@link TaskPartition}).
+ * vectors whose allocator bounds them to {@code --queue-bytes} ({@link ArrowPixelMemory}). A video's
+ * sampled frames take the same path (Arrow memory, shared batches), awaited on the task thread, one row
+ * per frame. Rows come out in input order; unreadable files and bad images become error rows
+ * ({@link TaskPartition}).
  */
 final class InferPartition extends TaskPartition {
 
@@ -79,7 +80,7 @@ final class InferPartition extends TaskPartition {
       public Pending submit(Input in) throws InterruptedException {
         if (in.video()) {
           return Pending.done(in.path(), VideoInputs.frameRows(in, frames.sampling(), settings.batchSize(),
-              model::runDecoded, ImageResult::error,
+              queuedFrames(shared, model::preprocess), ImageResult::error,
               (result, error, frame, outcome) -> result == null
                   ? errorRow(in.path(), in.modified(), error, outcome) : row(in, result, frame)));
         }

@@ -16,10 +16,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One loaded model per executor JVM and device, shared by all task threads and reused across tasks and
  * stages (the library's models are thread-safe), and for classify and segment one {@link BatchQueue} in
- * front of it through which the task threads share full batches ({@link #shared}). Segmentation and video
- * models are cached the same way ({@link #get(Object, Function)}, keyed by their own records). Loading reads every weight and may upload them to the GPU, so it
- * happens lazily, once per key; concurrent first callers wait for that one load. Closed when the JVM
- * exits: queues first (so no batch is mid-flight), then models.
+ * front of it through which the task threads share full batches ({@link #shared}), or for video clips
+ * Arrow pixel memory without a queue ({@link #memory}). Segmentation and video models are cached the same
+ * way ({@link #get(Object, Function)}, keyed by their own records). Loading reads every weight and may
+ * upload them to the GPU, so it happens lazily, once per key; concurrent first callers wait for that one
+ * load. Closed when the JVM exits: queues first (so no batch is mid-flight), then pixel memory, then models.
  */
 final class ModelCache {
   private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
@@ -46,6 +47,10 @@ final class ModelCache {
   private static final ConcurrentHashMap<Object, AutoCloseable> MODELS = new ConcurrentHashMap<>();
   /** By the model's key record, like MODELS. */
   private static final ConcurrentHashMap<Object, Shared<?, ?>> SHARED = new ConcurrentHashMap<>();
+  /** Pixel memory of tasks without a queue (video clips), by name and limit. */
+  private static final ConcurrentHashMap<MemoryKey, ArrowPixelMemory> MEMORY = new ConcurrentHashMap<>();
+
+  private record MemoryKey(String name, long limitBytes) {}
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(ModelCache::closeAll, "vicinity-model-cache-close"));
@@ -108,6 +113,15 @@ final class ModelCache {
     });
   }
 
+  /**
+   * Arrow pixel memory named {@code name} that never holds more than {@code limitBytes}, for work that runs on
+   * the task thread without a queue; created on first use, closed at exit.
+   */
+  static ArrowPixelMemory memory(String name, long limitBytes) {
+    return MEMORY.computeIfAbsent(new MemoryKey(name, limitBytes),
+        k -> new ArrowPixelMemory(ArrowPixelMemory.executorRoot(), k.name(), k.limitBytes()));
+  }
+
   /** The model and queue for {@code key} if a task has opened them (null otherwise), e.g. for leak checks. */
   static Shared<?, ?> sharedIfOpen(Object key) {
     return SHARED.get(key);
@@ -120,16 +134,22 @@ final class ModelCache {
     return model;
   }
 
+  private static void close(ArrowPixelMemory memory) {
+    try {
+      memory.close();
+    } catch (RuntimeException e) {
+      LOG.error("pixel memory leaked: {}", e.getMessage());
+    }
+  }
+
   private static void closeAll() {
     for (Shared<?, ?> s : SHARED.values()) {
       s.queue().close(); // waits for the running batch; releases every image still queued
-      try {
-        s.memory().close();
-      } catch (RuntimeException e) {
-        LOG.error("pixel memory leaked: {}", e.getMessage());
-      }
+      close(s.memory());
     }
     SHARED.clear();
+    MEMORY.values().forEach(ModelCache::close);
+    MEMORY.clear();
     for (AutoCloseable model : MODELS.values()) {
       try {
         model.close();

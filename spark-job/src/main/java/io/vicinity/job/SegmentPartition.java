@@ -10,8 +10,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Partition function of the segment task: as classify ({@link InferPartition}), each image is decoded on
  * the task thread into the executor's Arrow pixel memory and handed to the shared {@link BatchQueue} of the
- * segmentation model, so the task threads share full batches; a video's sampled frames are segmented on
- * the task thread. One row per image or frame, with the label map as a PNG at the image's own size.
+ * segmentation model, so the task threads share full batches; a video's sampled frames take the same path,
+ * awaited on the task thread. One row per image or frame, with the label map as a PNG at the image's own size.
  */
 final class SegmentPartition extends TaskPartition {
   /** The segment {@link JobTask}. */
@@ -85,7 +85,7 @@ final class SegmentPartition extends TaskPartition {
       public Pending submit(Input in) throws InterruptedException {
         if (in.video()) {
           return Pending.done(in.path(), VideoInputs.frameRows(in, frames.sampling(), settings.batchSize(),
-              model::runDecoded, SegmentationResult::error,
+              queuedFrames(shared, model::preprocess), SegmentationResult::error,
               (result, error, frame, outcome) -> result == null
                   ? errorRow(in.path(), in.modified(), error, outcome) : row(in, result, frame)));
         }

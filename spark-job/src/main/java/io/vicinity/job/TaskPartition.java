@@ -4,6 +4,7 @@ import io.vicinity.udfs.ImageInput;
 import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.PixelMemory;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -95,10 +96,13 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
     }
   }
 
-  /** A model's decode into off-heap memory (ImageInference::decode, SegmentationInference::decode). */
+  /**
+   * A model's decode of an input into off-heap memory: an image's bytes (ImageInference::decode,
+   * SegmentationInference::decode) or a decoded video frame (ImageInference::preprocess, ...).
+   */
   @FunctionalInterface
-  interface Decoder<R> {
-    ImagePipeline.Decoded<R> decode(ImageInput input, PixelMemory memory) throws InterruptedException;
+  interface Decoder<I, R> {
+    ImagePipeline.Decoded<R> decode(I input, PixelMemory memory) throws InterruptedException;
   }
 
   /**
@@ -114,21 +118,56 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
    * it is full) and queues it for the executor's shared batches; an undecodable image becomes its failed
    * result's row at once. The queue closes the vector after its batch has run or when the image is dropped.
    */
-  protected static <R> Pending submitToQueue(Input in, ModelCache.Shared<?, R> shared, Decoder<R> decoder,
-      Function<R, Row> row) throws InterruptedException {
-    ImagePipeline.Decoded<R> decoded = decoder.decode(new ImageInput(in.path(), in.bytes()), shared.memory());
+  protected static <R> Pending submitToQueue(Input in, ModelCache.Shared<?, R> shared,
+      Decoder<ImageInput, R> decoder, Function<R, Row> row) throws InterruptedException {
+    CompletableFuture<R> result =
+        enqueue(shared, decoder.decode(new ImageInput(in.path(), in.bytes()), shared.memory()));
+    return Pending.of(in.path(), result, r -> List.of(row.apply(r)));
+  }
+
+  /** Queues a decoded image for {@code shared}'s batches; a failed one is its result at once. */
+  private static <R> CompletableFuture<R> enqueue(ModelCache.Shared<?, R> shared, ImagePipeline.Decoded<R> decoded)
+      throws InterruptedException {
     ImagePipeline.Prepared prepared = decoded.prepared();
     if (prepared == null) {
-      return Pending.done(in.path(), List.of(row.apply(decoded.failure())));
+      return CompletableFuture.completedFuture(decoded.failure());
     }
-    CompletableFuture<R> result;
     try {
-      result = shared.queue().submit(prepared, prepared.bytes());
+      return shared.queue().submit(prepared, prepared.bytes());
     } catch (InterruptedException | RuntimeException e) {
       prepared.offHeap().close(); // not accepted: still ours
       throw e;
     }
-    return Pending.of(in.path(), result, r -> List.of(row.apply(r)));
+  }
+
+  /**
+   * The image model for a video's frames ({@link VideoInputs#frameRows}): each frame preprocessed on the task
+   * thread into {@code shared}'s Arrow memory and queued for the shared batches exactly as an image is, then
+   * the results awaited in frame order. Queued frames are freed by the queue, so waiting for memory while
+   * holding them cannot deadlock.
+   */
+  protected static <R> Function<List<ImagePipeline.DecodedImage>, List<R>> queuedFrames(
+      ModelCache.Shared<?, R> shared, Decoder<ImagePipeline.DecodedImage, R> decoder) {
+    return frames -> {
+      List<CompletableFuture<R>> futures = new ArrayList<>(frames.size());
+      try {
+        for (ImagePipeline.DecodedImage frame : frames) {
+          futures.add(enqueue(shared, decoder.decode(frame, shared.memory())));
+        }
+        List<R> results = new ArrayList<>(futures.size());
+        for (CompletableFuture<R> f : futures) {
+          results.add(f.get());
+        }
+        return results;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while inferring video frames", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("inference of a batch of video frames failed", e.getCause());
+      } finally {
+        futures.forEach(f -> f.cancel(false)); // after a failure: frames still queued are dropped (and freed)
+      }
+    };
   }
 
   /** Opens (or reuses) this executor's model on {@code gpu}'s device. */

@@ -15,8 +15,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Partition function of the video task: each video is copied to a local file when it is not one, decoded,
- * cut into clips and run through the executor's VideoMAE model on the task thread, one row per clip. A video
- * that cannot be read or decoded (truncated, not a video) gives one error row and the task carries on.
+ * cut into clips and run through the executor's VideoMAE model on the task thread, one row per clip; each
+ * forward pass's preprocessed clips are written into one Arrow allocation ({@link ArrowPixelMemory},
+ * bounded by --queue-bytes) that the backend reads in place. A video that cannot be read or decoded
+ * (truncated, not a video) gives one error row and the task carries on.
  */
 final class VideoPartition extends TaskPartition {
 
@@ -79,6 +81,11 @@ final class VideoPartition extends TaskPartition {
     return ModelCache.get(key, k -> VideoInference.open(Path.of(k.modelDir()), k.options(), attention));
   }
 
+  /** The name of the executor's Arrow memory for clips on {@code backend} ({@link ModelCache#memory}). */
+  static String memoryName(String backend) {
+    return "vicinity-video-" + backend + "-pixels";
+  }
+
   @Override
   protected int window() {
     return 1; // each video runs to completion on the task thread
@@ -94,7 +101,9 @@ final class VideoPartition extends TaskPartition {
   protected Handler open(GpuAssignment gpu) {
     defaultDeviceOnly(gpu, "video");
     VideoInference model = model(settings, task.video(), task.topK(), task.emitLogits(), gpu.backend());
-    VideoPipeline pipeline = new VideoPipeline(model, task.video().sampling(), settings.batchSize());
+    // Each forward pass's clip pixels go off the heap, bounded by --queue-bytes as the image tasks' are.
+    ArrowPixelMemory memory = ModelCache.memory(memoryName(gpu.backend()), settings.queueBytes());
+    VideoPipeline pipeline = new VideoPipeline(model, task.video().sampling(), settings.batchSize(), memory);
     return new Handler() {
       @Override
       public Pending submit(Input in) {

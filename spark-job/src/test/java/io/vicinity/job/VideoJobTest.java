@@ -18,7 +18,9 @@ import io.vicinity.udfs.demo.DemoCheckpoint;
 import io.vicinity.udfs.video.VideoAttention;
 import io.vicinity.udfs.video.VideoInference;
 import io.vicinity.udfs.video.decode.ClipSampling;
+import io.vicinity.udfs.video.decode.FrameRow;
 import io.vicinity.udfs.video.decode.VideoClipRow;
+import io.vicinity.udfs.video.decode.VideoFrames;
 import io.vicinity.udfs.video.decode.VideoPipeline;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -31,7 +33,11 @@ import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
@@ -43,7 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The job end to end in local Spark on videos written by the test (lossless FFV1, 48x40, 25 fps: frame i
  * starts at 40*i ms): --task video with the VideoMAE fixture (clip counts, timestamps, padding, a truncated
  * video as one error row, radial attention on clips longer than the checkpoint's), and --task classify on a
- * video (one row per sampled frame), each compared with the library run directly.
+ * video (one row per sampled frame), each compared with the library run directly; and the video and classify
+ * partition functions without Spark, whose off-heap pixels must give the heap path's bits and be freed.
  */
 class VideoJobTest {
   private static final Path VIDEOMAE = Path.of("../udfs/src/test/resources/fixtures/videomae/cls_keybias/model");
@@ -146,13 +153,84 @@ class VideoJobTest {
       assertEquals(e.padded(), row.getAs("padded"));
       assertEquals(e.positionsExtended(), row.getAs("positions_extended"));
       assertEquals(e.attention(), row.getAs("attention"));
-      List<Float> embedding = row.getList(row.fieldIndex("embedding"));
-      assertEquals(e.embedding().length, embedding.size());
-      for (int i = 0; i < embedding.size(); i++) {
-        assertEquals(e.embedding()[i], embedding.get(i), 1e-5f, "clip " + k + " embedding " + i);
-      }
+      // The job's clips go through Arrow memory, the library's here through the heap: the same bits.
+      assertArrayEquals(e.embedding(), floats(row.getList(row.fieldIndex("embedding"))), "clip " + k);
       assertEquals("ok", row.getAs("outcome"));
     }
+  }
+
+  private static float[] floats(List<Float> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
+  }
+
+  /** Settings for a partition function called without Spark; a --queue-bytes of its own picks fresh memory. */
+  private static ExecutorSettings settings(Path model, long queueBytes) {
+    return new ExecutorSettings(model.toAbsolutePath().toString(), JobOptions.Backend.CPU, "fp32", 2, 256L << 20,
+        queueBytes, 200, 1_000_000, new OutputSchema.Provenance("m", "sha256:x", "run-1"),
+        new Progress.Counters(new LongAccumulator(), new LongAccumulator(), new CollectionAccumulator<>()));
+  }
+
+  /** {@code function}'s rows for one of the test videos, read as ReadImageBytes reads a video (no bytes). */
+  private static List<Row> call(TaskPartition function, String relative) {
+    Path file = input.resolve(relative);
+    List<Row> rows = new ArrayList<>();
+    function.call(List.of(RowFactory.create(file.toString(), 7L, null, null, file.toUri().toString())).iterator())
+        .forEachRemaining(rows::add);
+    return rows;
+  }
+
+  @Test
+  void videoClipsGoThroughArrowMemoryWithTheHeapsResultsAndAreFreed() {
+    long queueBytes = 24L << 20; // no other test's: a memory of its own, so its peak below is this test's
+    ExecutorSettings settings = settings(VIDEOMAE, queueBytes);
+    VideoPartition.VideoSettings video =
+        VideoPartition.VideoSettings.from(JobConfig.parse(args(tmp.resolve("unused"), "video", VIDEOMAE)));
+    List<Row> rows = call(new VideoPartition(new VideoPartition.Video(settings, video, 5, false, true)), "a.mkv");
+
+    List<VideoClipRow> expected = direct("a.mkv", VideoAttention.DENSE, video.sampling());
+    StructType schema = OutputSchema.videoSchema(true, false);
+    assertEquals(3, expected.size());
+    assertEquals(expected.size(), rows.size());
+    for (int k = 0; k < rows.size(); k++) {
+      assertEquals("ok", rows.get(k).get(schema.fieldIndex("outcome")));
+      assertArrayEquals(expected.get(k).embedding(), (float[]) rows.get(k).get(schema.fieldIndex("embedding")),
+          "clip " + k);
+    }
+    ArrowPixelMemory memory = ModelCache.memory(VideoPartition.memoryName("cpu"), queueBytes);
+    assertTrue(memory.peakBytes() > 0, "no clip went through the Arrow memory");
+    assertEquals(0, memory.allocatedBytes(), memory.toString());
+  }
+
+  @Test
+  void classifiedFramesGoThroughTheSharedArrowQueueWithTheHeapsResultsAndAreFreed() {
+    Path model = tmp.resolve("demo-frames"); // a model of its own: its own queue and memory
+    DemoCheckpoint.write(model);
+    ExecutorSettings settings = settings(model, 24L << 20);
+    VideoInputs.Frames frames = new VideoInputs.Frames(3, 5);
+    List<Row> rows = call(new InferPartition(settings, 2, false, frames), "a.mkv");
+
+    StructType schema = OutputSchema.of(false);
+    try (ImageInference direct = ImageInference.open(model, new InferenceOptions(2, false, 2, "cpu"))) {
+      List<FrameRow<ImageResult>> expected =
+          new VideoFrames<>(frames.sampling(), 2, direct::runDecoded).run("a.mkv", input.resolve("a.mkv"));
+      assertEquals(5, expected.size());
+      assertEquals(expected.size(), rows.size());
+      for (int k = 0; k < rows.size(); k++) {
+        Row row = rows.get(k);
+        assertEquals("ok", row.get(schema.fieldIndex("outcome")));
+        assertEquals(expected.get(k).frameIndex(), row.get(schema.fieldIndex("frame_index")));
+        assertArrayEquals(expected.get(k).result().embedding(), (float[]) row.get(schema.fieldIndex("embedding")),
+            "frame " + expected.get(k).frameIndex());
+      }
+    }
+    GpuAssignment gpu = GpuAssignment.choose(settings.backend(), GpuAssignment.current());
+    ArrowPixelMemory memory = ModelCache.sharedIfOpen(InferPartition.modelKey(settings, 2, false, gpu)).memory();
+    assertTrue(memory.peakBytes() > 0, "no frame went through the Arrow memory");
+    assertEquals(0, memory.allocatedBytes(), memory.toString());
   }
 
   @Test

@@ -102,6 +102,12 @@ public final class ImageInference implements AutoCloseable {
     return pipeline.runDecoded(images, options.batchSize(), task);
   }
 
+  /** As {@link #decode(ImageInput, PixelMemory)} for an image decoded elsewhere (a video frame). */
+  public ImagePipeline.Decoded<ImageResult> preprocess(ImagePipeline.DecodedImage image, PixelMemory memory)
+      throws InterruptedException {
+    return pipeline.preprocess(0, image, task, memory);
+  }
+
   /** Forward passes (at most the configured batch size each) over decoded images; results in order. */
   public List<ImageResult> infer(List<ImagePipeline.Prepared> prepared) {
     return pipeline.runPrepared(prepared, options.batchSize(), task);

@@ -177,6 +177,17 @@ public final class ImagePipeline {
     } catch (RuntimeException e) {
       return new Decoded<>(null, task.failed(in.path(), null, null, in.path() + ": cannot decode image: " + e));
     }
+    return preprocess(index, new DecodedImage(in.path(), image), task, memory);
+  }
+
+  /**
+   * The preprocessing half of {@link #decode(int, ImageInput, Task, PixelMemory)}, for an image decoded
+   * elsewhere (a video frame): its pixels written once into memory from {@code memory}, same contract.
+   */
+  public <R> Decoded<R> preprocess(int index, DecodedImage decoded, Task<?, R> task, PixelMemory memory)
+      throws InterruptedException {
+    String path = decoded.path();
+    RgbImage image = decoded.image();
     ImagePreprocessor.Size size;
     PixelMemory.Pixels pixels;
     try {
@@ -185,21 +196,21 @@ public final class ImagePipeline {
       if (floats > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException("preprocessed size " + size + " is too large");
       }
-      pixels = memory.allocate(in.path(), (int) floats);
+      pixels = memory.allocate(path, (int) floats);
     } catch (RuntimeException e) {
-      return new Decoded<>(null, task.failed(in.path(), image.width(), image.height(),
-          in.path() + ": no memory for the preprocessed image: " + e.getMessage()));
+      return new Decoded<>(null, task.failed(path, image.width(), image.height(),
+          path + ": no memory for the preprocessed image: " + e.getMessage()));
     }
     try {
       long t1 = System.nanoTime();
       preprocessor.preprocessInto(image, pixels.buffer());
       pixels.written();
       timings.add(Stage.PREPROCESS, System.nanoTime() - t1);
-      return new Decoded<>(new Prepared(index, in.path(), image.width(), image.height(), size, null, pixels), null);
+      return new Decoded<>(new Prepared(index, path, image.width(), image.height(), size, null, pixels), null);
     } catch (RuntimeException e) {
       pixels.close(); // half-built: give the memory back
-      return new Decoded<>(null, task.failed(in.path(), image.width(), image.height(),
-          in.path() + ": cannot preprocess image: " + e));
+      return new Decoded<>(null, task.failed(path, image.width(), image.height(),
+          path + ": cannot preprocess image: " + e));
     }
   }
 

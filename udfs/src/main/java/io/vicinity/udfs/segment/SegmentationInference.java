@@ -105,6 +105,12 @@ public final class SegmentationInference implements AutoCloseable {
     return pipeline.decode(0, input, task, memory);
   }
 
+  /** As {@link #decode(ImageInput, PixelMemory)} for an image decoded elsewhere (a video frame). */
+  public ImagePipeline.Decoded<SegmentationResult> preprocess(ImagePipeline.DecodedImage image, PixelMemory memory)
+      throws InterruptedException {
+    return pipeline.preprocess(0, image, task, memory);
+  }
+
   /** Forward passes (at most the configured batch size each) over decoded images; results in order. */
   public List<SegmentationResult> infer(List<ImagePipeline.Prepared> prepared) {
     return pipeline.runPrepared(prepared, options.batchSize(), task);

@@ -4,8 +4,11 @@ import io.vicinity.kernels.Backend;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.OnBackend;
+import io.vicinity.udfs.PixelMemory;
 import io.vicinity.udfs.TopK;
 import io.vicinity.udfs.hf.HfModelDir;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,81 +85,196 @@ public final class VideoInference implements AutoCloseable {
     return attention;
   }
 
-  /** Processes clips; the result list has the same order and size as the input. */
+  /** Processes clips; the result list has the same order and size as the input. Pixels wait on the heap. */
   public List<ClipResult> run(List<VideoClip> clips) {
+    try {
+      return run(clips, null);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException("unreachable: only a PixelMemory waits", e);
+    }
+  }
+
+  /**
+   * As {@link #run(List)}, with the preprocessed pixels of each forward pass written once into one allocation
+   * from {@code memory} (off the heap, may block until there is room; null: a float[] on the heap), read in
+   * place by the backend and freed right after the pass. A thread holds at most one allocation and takes it
+   * holding none, so threads sharing a bounded {@code memory} cannot deadlock on it.
+   */
+  public List<ClipResult> run(List<VideoClip> clips, PixelMemory memory) throws InterruptedException {
     ClipResult[] results = new ClipResult[clips.size()];
     // Clips of equal frame count and preprocessed size can share a forward pass.
-    Map<List<Integer>, List<Prepared>> byShape = new LinkedHashMap<>();
+    Map<List<Integer>, List<Shaped>> byShape = new LinkedHashMap<>();
     for (int i = 0; i < clips.size(); i++) {
       VideoClip clip = clips.get(i);
       try {
-        Prepared p = prepare(i, clip);
-        byShape.computeIfAbsent(List.of(clip.frames(), p.height, p.width), s -> new ArrayList<>()).add(p);
+        Shaped s = shape(i, clip);
+        byShape.computeIfAbsent(List.of(clip.frames(), s.height(), s.width()), k -> new ArrayList<>()).add(s);
       } catch (RuntimeException e) {
         results[i] = ClipResult.failed(clip.id(), clip.id() + ": cannot preprocess clip: " + e.getMessage());
       }
     }
-    for (List<Prepared> group : byShape.values()) {
+    for (List<Shaped> group : byShape.values()) {
       for (int start = 0; start < group.size(); start += options.batchSize()) {
-        inferBatch(group.subList(start, Math.min(group.size(), start + options.batchSize())), results);
+        inferBatch(group.subList(start, Math.min(group.size(), start + options.batchSize())), results, memory);
       }
     }
     return Arrays.asList(results);
   }
 
-  /** A preprocessed clip waiting for its forward pass: float [frames, height, width, 3]. */
-  private record Prepared(int index, String id, int frames, int height, int width, float[] pixels) {}
-
-  private Prepared prepare(int index, VideoClip clip) {
-    if (clip.pixels() != null) {
-      return new Prepared(index, clip.id(), clip.frames(), clip.height(), clip.width(), clip.pixels());
+  /** A clip and the size of its frames after preprocessing. */
+  private record Shaped(int index, VideoClip clip, int height, int width) {
+    int floats() {
+      return Math.toIntExact((long) clip.frames() * height * width * 3);
     }
-    var size = preprocessing.outputSize(clip.height(), clip.width());
-    float[] pixels = preprocessing.preprocess(clip.rgb(), clip.frames(), clip.height(), clip.width());
-    return new Prepared(index, clip.id(), clip.frames(), size.height(), size.width(), pixels);
   }
 
-  private void inferBatch(List<Prepared> batch, ClipResult[] results) {
-    Prepared first = batch.get(0);
-    int per = first.pixels.length;
-    float[] stacked = new float[Math.multiplyExact(per, batch.size())];
-    for (int i = 0; i < batch.size(); i++) {
-      System.arraycopy(batch.get(i).pixels, 0, stacked, i * per, per);
+  private Shaped shape(int index, VideoClip clip) {
+    if (clip.pixels() != null) {
+      return new Shaped(index, clip, clip.height(), clip.width());
     }
-    VideoMaeModel.Output out;
+    var size = preprocessing.outputSize(clip.height(), clip.width());
+    return new Shaped(index, clip, size.height(), size.width());
+  }
+
+  private void inferBatch(List<Shaped> batch, ClipResult[] results, PixelMemory memory)
+      throws InterruptedException {
+    Shaped first = batch.get(0);
+    int per = first.floats();
+    Stacked pixels;
     try {
-      out = forwardExclusive(stacked, batch.size(), first);
+      pixels = Stacked.allocate(memory, first.clip().id(), Math.multiplyExact(per, batch.size()));
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
-        LOG.warn("forward pass of a batch of {} clips failed ({}); retrying one clip at a time", batch.size(),
-            e.toString());
-        for (Prepared p : batch) {
-          inferBatch(List.of(p), results);
+        // Halves: a batch larger than the memory's limit usually fits at half the size.
+        int half = batch.size() / 2;
+        LOG.warn("no memory for a batch of {} clips ({}); retrying as {} + {}", batch.size(), e.getMessage(), half,
+            batch.size() - half);
+        inferBatch(batch.subList(0, half), results, memory);
+        inferBatch(batch.subList(half, batch.size()), results, memory);
+        return;
+      }
+      results[first.index()] = ClipResult.failed(first.clip().id(),
+          first.clip().id() + ": no memory for the preprocessed clip: " + e.getMessage());
+      return;
+    }
+    List<Shaped> written = new ArrayList<>(batch.size());
+    VideoMaeModel.Output out = null;
+    RuntimeException failure = null;
+    try (pixels) {
+      for (Shaped c : batch) {
+        try {
+          pixels.write(written.size() * per, per, c.clip(), preprocessing);
+          written.add(c);
+        } catch (RuntimeException e) {
+          results[c.index()] = ClipResult.failed(c.clip().id(),
+              c.clip().id() + ": cannot preprocess clip: " + e.getMessage());
+        }
+      }
+      if (written.isEmpty()) {
+        return;
+      }
+      pixels.written();
+      try {
+        out = forwardExclusive(pixels, written.size() * per, written.size(), first);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      // Retried once the pixels are freed: the retries allocate their own.
+      if (written.size() > 1) {
+        LOG.warn("forward pass of a batch of {} clips failed ({}); retrying one clip at a time", written.size(),
+            failure.toString());
+        for (Shaped p : written) {
+          inferBatch(List.of(p), results, memory);
         }
         return;
       }
-      results[first.index] = ClipResult.failed(first.id, first.id + ": inference failed: " + e.getMessage());
+      Shaped p = written.get(0);
+      results[p.index()] = ClipResult.failed(p.clip().id(), p.clip().id() + ": inference failed: "
+          + failure.getMessage());
       return;
     }
-    for (int i = 0; i < batch.size(); i++) {
-      Prepared p = batch.get(i);
+    for (int i = 0; i < written.size(); i++) {
+      Shaped p = written.get(i);
       float[] logits = out.logits() == null ? null : out.logits()[i];
-      results[p.index] = new ClipResult(p.id, out.pooled()[i], TopK.of(model.labels(), logits, options.topK()), options.emitLogits() ? logits : null,
+      results[p.index()] = new ClipResult(p.clip().id(), out.pooled()[i],
+          TopK.of(model.labels(), logits, options.topK()), options.emitLogits() ? logits : null,
           out.positionsExtended(), out.attentionDensity(), null);
     }
   }
 
-  private VideoMaeModel.Output forwardExclusive(float[] pixels, int batch, Prepared shape) {
+  /** The first {@code floats} values of {@code pixels} as {@code batch} clips shaped like {@code shape}. */
+  private VideoMaeModel.Output forwardExclusive(Stacked pixels, int floats, int batch, Shaped shape) {
     int size = model.config().imageSize();
-    if (shape.height != size || shape.width != size) {
-      throw new IllegalArgumentException("frames are " + shape.width + "x" + shape.height + " after preprocessing,"
-          + " the model needs " + size + "x" + size);
+    if (shape.height() != size || shape.width() != size) {
+      throw new IllegalArgumentException("frames are " + shape.width() + "x" + shape.height()
+          + " after preprocessing, the model needs " + size + "x" + size);
     }
     forwardLock.lock();
     try {
-      return model.forward(pixels, batch, shape.frames, attention, false);
+      return pixels.forward(model, floats, batch, shape.clip().frames(), attention);
     } finally {
       forwardLock.unlock();
+    }
+  }
+
+  /**
+   * The clips of one forward pass, stacked [batch, frames, height, width, 3]: a float[] on the heap, or one
+   * allocation from a {@link PixelMemory} that the backend reads in place.
+   */
+  private static final class Stacked implements AutoCloseable {
+    private final float[] heap;
+    private final PixelMemory.Pixels offHeap;
+
+    private Stacked(float[] heap, PixelMemory.Pixels offHeap) {
+      this.heap = heap;
+      this.offHeap = offHeap;
+    }
+
+    static Stacked allocate(PixelMemory memory, String id, int floats) throws InterruptedException {
+      return memory == null ? new Stacked(new float[floats], null) : new Stacked(null, memory.allocate(id, floats));
+    }
+
+    /** Preprocesses (or copies, when model-ready) {@code clip}'s {@code floats} values to value {@code at}. */
+    void write(int at, int floats, VideoClip clip, VideoPreprocessing preprocessing) {
+      if (heap != null) {
+        float[] values = clip.pixels() != null ? clip.pixels()
+            : preprocessing.preprocess(clip.rgb(), clip.frames(), clip.height(), clip.width());
+        System.arraycopy(values, 0, heap, at, floats);
+        return;
+      }
+      ByteBuffer slot = offHeap.buffer().duplicate().clear().position(4 * at).limit(4 * (at + floats)).slice()
+          .order(ByteOrder.LITTLE_ENDIAN);
+      if (clip.pixels() != null) {
+        slot.asFloatBuffer().put(clip.pixels());
+      } else {
+        preprocessing.preprocessInto(clip.rgb(), clip.frames(), clip.height(), clip.width(), slot);
+      }
+    }
+
+    /** Every clip is written; the backend may read. */
+    void written() {
+      if (offHeap != null) {
+        offHeap.written();
+      }
+    }
+
+    /** A forward pass over the first {@code floats} values (fewer than allocated when a clip failed). */
+    VideoMaeModel.Output forward(VideoMaeModel model, int floats, int batch, int frames, VideoAttention attention) {
+      if (heap != null) {
+        float[] pixels = floats == heap.length ? heap : Arrays.copyOf(heap, floats);
+        return model.forward(pixels, batch, frames, attention, false);
+      }
+      ByteBuffer pixels = offHeap.buffer().duplicate().clear().limit(4 * floats);
+      return model.forward(pixels, batch, frames, attention, false);
+    }
+
+    @Override
+    public void close() {
+      if (offHeap != null) {
+        offHeap.close();
+      }
     }
   }
 

@@ -11,10 +11,12 @@ import io.vicinity.udfs.nn.LayerNorm;
 import io.vicinity.udfs.nn.Linear;
 import io.vicinity.udfs.nn.WeightLoader;
 import io.vicinity.udfs.nn.WeightArena;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * VideoMAE as Hugging Face defines it ({@code VideoMAEModel}, {@code VideoMAEForVideoClassification}; the
@@ -168,21 +170,36 @@ public final class VideoMaeModel implements AutoCloseable {
    * with height = width = image_size and frames a multiple of tubelet_size, and copies the results back.
    */
   public Output forward(float[] pixels, int batch, int frames, VideoAttention attention, boolean keepLastHidden) {
+    return forward(4L * pixels.length, shape -> backend.fromHost(pixels, shape), batch, frames, attention,
+        keepLastHidden);
+  }
+
+  /**
+   * As {@link #forward(float[], int, int, VideoAttention, boolean)} for clips in a direct (off-heap) buffer,
+   * its remaining bytes little-endian float32; the backend reads them in place (no float[] in between).
+   */
+  public Output forward(ByteBuffer pixels, int batch, int frames, VideoAttention attention, boolean keepLastHidden) {
+    return forward(pixels.remaining(), shape -> backend.fromHost(pixels, shape), batch, frames, attention,
+        keepLastHidden);
+  }
+
+  /** {@code upload} makes the input tensor of the shape it is given from {@code bytes} of float32 pixels. */
+  private Output forward(long bytes, Function<int[], Tensor> upload, int batch, int frames, VideoAttention attention,
+      boolean keepLastHidden) {
     int size = config.imageSize();
     int channels = config.numChannels();
     long expected = (long) batch * frames * size * size * channels;
-    if (batch < 1 || frames < config.tubeletSize() || frames % config.tubeletSize() != 0
-        || pixels.length != expected) {
+    if (batch < 1 || frames < config.tubeletSize() || frames % config.tubeletSize() != 0 || bytes != 4 * expected) {
       throw new IllegalArgumentException("VideoMAE forward: expected [batch, frames, " + size + ", " + size + ", "
           + channels + "] with frames a multiple of tubelet_size " + config.tubeletSize() + "; got batch " + batch
-          + ", frames " + frames + ", " + pixels.length + " values");
+          + ", frames " + frames + ", " + bytes / 4 + " values");
     }
     int latentFrames = frames / config.tubeletSize();
     int grid = config.grid();
     int tokens = latentFrames * config.tokensPerFrame();
     int c = config.hiddenSize();
     try (Arena a = backend.openArena("videomae.forward")) {
-      Tensor x = backend.fromHost(pixels, batch, frames, size, size, channels);
+      Tensor x = upload.apply(new int[] {batch, frames, size, size, channels});
       x = backend.conv3d(x, tubeletWeight, tubeletBias, config.tubeletSize(), config.patchSize(), config.patchSize());
       x = backend.add(x, positions(batch, tokens, latentFrames, grid));
       for (int i = 0; i < layers.size(); i++) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vicinity.udfs.image.ImagePreprocessor;
 import io.vicinity.udfs.image.PreprocessorConfig;
 import io.vicinity.udfs.image.RgbImage;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Per-frame preprocessing of video clips, reusing the image pipeline ({@link ImagePreprocessor}: Pillow
@@ -61,18 +63,45 @@ public final class VideoPreprocessing {
 
   /** uint8 RGB frames [frames, height, width, 3] -> float32 [frames, h', w', 3]. */
   public float[] preprocess(byte[] rgb, int frameCount, int height, int width) {
+    int frameBytes = frameBytes(rgb, frameCount, height, width);
+    ImagePreprocessor.Size size = outputSize(height, width);
+    int outFrame = size.height() * size.width() * 3;
+    float[] out = new float[Math.multiplyExact(frameCount, outFrame)];
+    for (int f = 0; f < frameCount; f++) {
+      System.arraycopy(frames.preprocess(frame(rgb, f, frameBytes, height, width)), 0, out, f * outFrame, outFrame);
+    }
+    return out;
+  }
+
+  /**
+   * As {@link #preprocess}, writing the values once into {@code out} (little-endian float32 from position 0,
+   * e.g. off-heap memory) instead of a new float[]; the values are the same. {@code out} must hold exactly
+   * the clip's values.
+   */
+  public void preprocessInto(byte[] rgb, int frameCount, int height, int width, ByteBuffer out) {
+    int frameBytes = frameBytes(rgb, frameCount, height, width);
+    ImagePreprocessor.Size size = outputSize(height, width);
+    int outFrame = 4 * size.height() * size.width() * 3;
+    if (out.capacity() != (long) frameCount * outFrame) {
+      throw new IllegalArgumentException("clip of " + frameCount + " frames of " + size.width() + "x"
+          + size.height() + " x 3 float32 needs " + (long) frameCount * outFrame + " bytes, got " + out.capacity());
+    }
+    for (int f = 0; f < frameCount; f++) {
+      ByteBuffer slot = out.duplicate().clear().position(f * outFrame).limit((f + 1) * outFrame).slice();
+      frames.preprocessInto(frame(rgb, f, frameBytes, height, width), slot);
+    }
+  }
+
+  private static int frameBytes(byte[] rgb, int frameCount, int height, int width) {
     int frameBytes = height * width * 3;
     if (frameCount < 1 || rgb.length != (long) frameCount * frameBytes) {
       throw new IllegalArgumentException("clip of " + frameCount + " frames of " + width + "x" + height
           + " RGB needs " + (long) frameCount * frameBytes + " bytes, got " + rgb.length);
     }
-    ImagePreprocessor.Size size = outputSize(height, width);
-    int outFrame = size.height() * size.width() * 3;
-    float[] out = new float[Math.multiplyExact(frameCount, outFrame)];
-    for (int f = 0; f < frameCount; f++) {
-      byte[] frame = java.util.Arrays.copyOfRange(rgb, f * frameBytes, (f + 1) * frameBytes);
-      System.arraycopy(frames.preprocess(new RgbImage(width, height, frame)), 0, out, f * outFrame, outFrame);
-    }
-    return out;
+    return frameBytes;
+  }
+
+  private static RgbImage frame(byte[] rgb, int f, int frameBytes, int height, int width) {
+    return new RgbImage(width, height, Arrays.copyOfRange(rgb, f * frameBytes, (f + 1) * frameBytes));
   }
 }

@@ -1,5 +1,6 @@
 package io.vicinity.udfs.video;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.testing.Compare;
+import io.vicinity.udfs.testing.DirectPixelMemory;
 import io.vicinity.udfs.testing.Npy;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,6 +80,39 @@ class VideoInferenceTest {
     double[][] logits = Compare.rows(Npy.read(DIR.resolve("logits.npy")).doubles(), 2);
     VideoMaeParityTest.assertParity("pixels logits", new float[][] {results.get(0).logits()},
         new double[][] {logits[0]});
+  }
+
+  @Test
+  void offHeapPixelsGiveBitIdenticalResultsOneAllocationPerPassAllFreed() throws InterruptedException {
+    VideoFixtures.Clips pixels = VideoFixtures.readClips(DIR.resolve("pixel_values.npy"));
+    int per = pixels.channelsLast().length / pixels.count();
+    List<VideoClip> clips = new ArrayList<>(rgbClips());
+    clips.add(VideoClip.ofPixels("p0", pixels.frames(), pixels.height(), pixels.width(),
+        Arrays.copyOf(pixels.channelsLast(), per)));
+    List<ClipResult> heap = dense.run(clips);
+
+    DirectPixelMemory memory = new DirectPixelMemory(Integer.MAX_VALUE);
+    assertSameResults(heap, dense.run(clips, memory));
+    assertEquals(1, memory.allocations(), "the 3 clips share one pass and one allocation");
+    assertEquals(0, memory.open(), "freed after the pass");
+
+    // Room for one clip only: the batch is split until it fits; the results do not change.
+    DirectPixelMemory small = new DirectPixelMemory(per);
+    assertSameResults(heap, dense.run(clips, small));
+    assertEquals(3, small.allocations());
+    assertEquals(0, small.open());
+
+    ClipResult none = dense.run(clips.subList(0, 1), new DirectPixelMemory(per - 1)).get(0);
+    assertTrue(none.error().contains("clip0: no memory for the preprocessed clip"), none.error());
+  }
+
+  private static void assertSameResults(List<ClipResult> expected, List<ClipResult> actual) {
+    assertEquals(expected.size(), actual.size());
+    for (int i = 0; i < expected.size(); i++) {
+      assertTrue(actual.get(i).ok(), actual.get(i).error());
+      assertArrayEquals(expected.get(i).embedding(), actual.get(i).embedding(), "embedding of clip " + i);
+      assertArrayEquals(expected.get(i).logits(), actual.get(i).logits(), "logits of clip " + i);
+    }
   }
 
   @Test

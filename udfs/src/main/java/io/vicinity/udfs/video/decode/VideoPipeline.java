@@ -1,5 +1,6 @@
 package io.vicinity.udfs.video.decode;
 
+import io.vicinity.udfs.PixelMemory;
 import io.vicinity.udfs.video.ClipResult;
 import io.vicinity.udfs.video.VideoClip;
 import io.vicinity.udfs.video.VideoInference;
@@ -33,14 +34,28 @@ public final class VideoPipeline {
   private final int batchSize;
   private final long maxFramePixels;
   private final long maxBufferedBytes;
+  private final PixelMemory memory;
 
   /** Clips as {@code sampling} says (defaults from the model), {@code batchSize} clips per forward pass. */
   public VideoPipeline(VideoInference inference, ClipSampling sampling, int batchSize) {
-    this(inference, sampling, batchSize, VideoDecoder.DEFAULT_MAX_FRAME_PIXELS, DEFAULT_MAX_BUFFERED_BYTES);
+    this(inference, sampling, batchSize, null);
+  }
+
+  /**
+   * As above, with each forward pass's preprocessed pixels in {@code memory} (off the heap, see
+   * {@link VideoInference#run(List, PixelMemory)}); null: on the heap.
+   */
+  public VideoPipeline(VideoInference inference, ClipSampling sampling, int batchSize, PixelMemory memory) {
+    this(inference, sampling, batchSize, VideoDecoder.DEFAULT_MAX_FRAME_PIXELS, DEFAULT_MAX_BUFFERED_BYTES, memory);
   }
 
   public VideoPipeline(VideoInference inference, ClipSampling sampling, int batchSize, long maxFramePixels,
       long maxBufferedBytes) {
+    this(inference, sampling, batchSize, maxFramePixels, maxBufferedBytes, null);
+  }
+
+  private VideoPipeline(VideoInference inference, ClipSampling sampling, int batchSize, long maxFramePixels,
+      long maxBufferedBytes, PixelMemory memory) {
     VideoMaeConfig config = inference.config();
     ClipSampling resolved = sampling.resolve(config.numFrames());
     if (resolved.clipFrames() % config.tubeletSize() != 0) {
@@ -57,6 +72,7 @@ public final class VideoPipeline {
     this.batchSize = batchSize;
     this.maxFramePixels = maxFramePixels;
     this.maxBufferedBytes = maxBufferedBytes;
+    this.memory = memory;
   }
 
   /** The sampling in effect, defaults filled in. */
@@ -117,6 +133,9 @@ public final class VideoPipeline {
       infer(path, pending, rows);
     } catch (VideoDecodeException e) {
       return List.of(VideoClipRow.failedVideo(path, attention, e.getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the caller (a killed task) sees it
+      return List.of(VideoClipRow.failedVideo(path, attention, path + ": interrupted while waiting for memory"));
     } catch (RuntimeException | OutOfMemoryError | UnsatisfiedLinkError e) {
       // Anything else from decoding (natives missing, memory) still fails only this video.
       LOG.warn("{}: video failed", path, e);
@@ -130,7 +149,7 @@ public final class VideoPipeline {
     return rows;
   }
 
-  private void infer(String path, List<SampledClip> clips, List<VideoClipRow> rows) {
+  private void infer(String path, List<SampledClip> clips, List<VideoClipRow> rows) throws InterruptedException {
     List<VideoClip> inputs = new ArrayList<>(clips.size());
     List<SampledClip> ok = new ArrayList<>(clips.size());
     for (SampledClip c : clips) {
@@ -144,7 +163,7 @@ public final class VideoPipeline {
     if (inputs.isEmpty()) {
       return;
     }
-    List<ClipResult> results = inference.run(inputs);
+    List<ClipResult> results = inference.run(inputs, memory);
     for (int i = 0; i < ok.size(); i++) {
       ClipResult r = results.get(i);
       rows.add(row(path, ok.get(i), r, r.error()));

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.image.RgbImage;
+import io.vicinity.udfs.testing.DirectPixelMemory;
 import io.vicinity.udfs.testing.Fixtures;
 import io.vicinity.udfs.testing.Npy;
 import io.vicinity.udfs.video.ClipResult;
@@ -106,6 +107,22 @@ class VideoPipelineTest {
       assertEquals("dense", r.attention());
       assertEquals(3, r.topK().size());
     }
+  }
+
+  @Test
+  void withPixelMemoryTheRowsAreBitIdenticalAndEveryAllocationIsFreed() {
+    Path file = video(16);
+    List<VideoClipRow> heap = new VideoPipeline(inference, ClipSampling.DEFAULTS, 4).run("v.mkv", file);
+    DirectPixelMemory memory = new DirectPixelMemory(Integer.MAX_VALUE);
+    List<VideoClipRow> offHeap = new VideoPipeline(inference, ClipSampling.DEFAULTS, 4, memory).run("v.mkv", file);
+    assertEquals(2, offHeap.size());
+    for (int k = 0; k < 2; k++) {
+      assertTrue(offHeap.get(k).ok(), offHeap.get(k).error());
+      assertArrayEquals(heap.get(k).embedding(), offHeap.get(k).embedding(), "embedding of clip " + k);
+      assertArrayEquals(heap.get(k).logits(), offHeap.get(k).logits(), "logits of clip " + k);
+    }
+    assertEquals(1, memory.allocations(), "both clips in one pass");
+    assertEquals(0, memory.open());
   }
 
   @Test
