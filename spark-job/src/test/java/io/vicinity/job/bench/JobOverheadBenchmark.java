@@ -1,89 +1,202 @@
 package io.vicinity.job.bench;
 
+import io.vicinity.job.OutputSchema;
 import io.vicinity.job.VicinityJob;
 import io.vicinity.udfs.ImageInference;
 import io.vicinity.udfs.ImageInput;
+import io.vicinity.udfs.ImagePipeline;
+import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.demo.DemoCheckpoint;
+import io.vicinity.udfs.image.ImageDecoder;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * Spark's overhead: the job against the bare model (same backend, same images, same batch size), and
  * decode throughput of one core. Not a test (no assertions); run by hand, results in docs/BENCHMARKS.md.
  *
- * <pre>java -cp ... io.vicinity.job.bench.JobOverheadBenchmark MODEL_DIR|demo IMAGES SIZE BACKEND BATCH MASTER</pre>
+ * <pre>
+ * java -cp ... io.vicinity.job.bench.JobOverheadBenchmark MODEL IMAGES SIZE BACKEND BATCH MASTER [JOB_IMAGES]
+ * </pre>
+ *
+ * <p>MODEL is a Hugging Face model directory, {@code demo} (the tiny random-weight demo DiNAT, 64x64 input) or
+ * {@code random:EMBED:DEPTHS:HEADS:IMAGE}, a random-weight DiNAT of that shape (kernel 7, MLP ratio 3, 1000
+ * classes): {@code random:64:3,4,6,5:2,4,8,16:224} has DiNAT-mini's shape and compute, heavy enough that a GPU,
+ * not decoding, limits the bare engine. IMAGES JPEGs of SIZE x SIZE are generated; the in-memory lines run over
+ * them. The job reads JOB_IMAGES files (default IMAGES; the same JPEGs repeated under other names), so its fixed
+ * costs (listing, checkpoint hash, Parquet commit) can be spread over more images than fit in memory decoded.
+ * Extra job options (e.g. {@code --partitions 16}) come from the system property {@code bench.jobArgs}; the
+ * GPU precision ({@code fp32} or {@code bf16}, for the engine lines and the job alike) from {@code bench.precision}.
+ *
+ * <p>The last line is machine-readable: {@code RESULT key=value ...}, rates in images/s. {@code engine} is the
+ * bare engine on images decoded beforehand ({@code ImageInference.runDecoded}: preprocessing on the calling
+ * thread, then forward passes); {@code model} is forward passes alone over images decoded and preprocessed
+ * beforehand ({@code ImageInference.infer}), the device's ceiling.
  */
 public final class JobOverheadBenchmark {
   private JobOverheadBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Path work = Files.createTempDirectory("vicinity-bench");
-    Path model = args[0].equals("demo") ? work.resolve("model") : Path.of(args[0]);
-    if (args[0].equals("demo")) {
-      DemoCheckpoint.write(model);
+    if (args.length < 6) {
+      System.err.println("Usage: JobOverheadBenchmark MODEL_DIR|demo|random:EMBED:DEPTHS:HEADS:IMAGE IMAGES SIZE "
+          + "BACKEND BATCH MASTER [JOB_IMAGES]");
+      System.exit(2);
     }
+    Path work = Files.createTempDirectory("vicinity-bench");
+    Path model = model(args[0], work);
     int count = Integer.parseInt(args[1]);
     int size = Integer.parseInt(args[2]);
     String backend = args[3];
     int batch = Integer.parseInt(args[4]);
     String master = args[5];
+    int jobCount = args.length > 6 ? Integer.parseInt(args[6]) : count;
 
-    Path images = Files.createDirectories(work.resolve("images"));
     List<ImageInput> inputs = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      Path file = images.resolve(String.format("img-%05d.jpg", i));
       BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
       for (int y = 0; y < size; y++) {
         for (int x = 0; x < size; x++) {
           image.setRGB(x, y, ((x * 3 + i) << 16) ^ ((y * 5) << 8) ^ (x * y + i) & 0xFFFFFF);
         }
       }
-      ImageIO.write(image, "jpg", file.toFile());
-      inputs.add(new ImageInput(file.toString(), Files.readAllBytes(file)));
+      ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+      ImageIO.write(image, "jpg", jpeg);
+      inputs.add(new ImageInput(String.format("img-%05d.jpg", i), jpeg.toByteArray()));
+    }
+    // The job's input: the same JPEGs, cycled up to jobCount files.
+    Path images = Files.createDirectories(work.resolve("images"));
+    for (int i = 0; i < jobCount; i++) {
+      Files.write(images.resolve(String.format("img-%06d.jpg", i)), inputs.get(i % count).bytes());
     }
 
-    try (ImageInference bare = ImageInference.open(model, new InferenceOptions(5, false, batch, backend))) {
+    double decodeRate;
+    double bareRate;
+    double engineRate;
+    double modelRate;
+    String precision = System.getProperty("bench.precision", "fp32");
+    try (ImageInference bare =
+        ImageInference.open(model, new InferenceOptions(5, false, batch, backend, precision))) {
+      System.out.println("backend: " + bare.backendDescription());
       bare.run(inputs.subList(0, Math.min(count, 4 * batch))); // warm-up: JIT, kernels, pools
+      List<ImagePipeline.Prepared> prepared = new ArrayList<>(count);
       long t0 = System.nanoTime();
       for (ImageInput in : inputs) {
-        bare.decode(in);
+        prepared.add(bare.decode(in).prepared());
       }
       double decodeSeconds = (System.nanoTime() - t0) / 1e9;
       long t1 = System.nanoTime();
-      bare.run(inputs);
+      failures("bare", bare.run(inputs));
       double bareSeconds = (System.nanoTime() - t1) / 1e9;
-      report("decode+preprocess, 1 thread", count, decodeSeconds);
-      report("bare ImageInference.run (" + bare.backendDescription() + ")", count, bareSeconds);
+      decodeRate = report("decode+preprocess, 1 thread", count, decodeSeconds);
+      bareRate = report("bare ImageInference.run (decode on the calling thread, " + bare.backendDescription() + ")",
+          count, bareSeconds);
+
+      // The engine alone: the same images, decoded beforehand (so JPEG decoding is not what is measured).
+      List<ImagePipeline.DecodedImage> decoded = new ArrayList<>(count);
+      for (ImageInput in : inputs) {
+        decoded.add(new ImagePipeline.DecodedImage(in.path(), ImageDecoder.decode(in.path(), in.bytes())));
+      }
+      failures("engine warm-up", bare.runDecoded(decoded.subList(0, Math.min(count, 4 * batch))));
+      long t2 = System.nanoTime();
+      failures("engine", bare.runDecoded(decoded));
+      double engineSeconds = (System.nanoTime() - t2) / 1e9;
+      engineRate = report("engine only: ImageInference.runDecoded (decoded beforehand; preprocess + forward)", count,
+          engineSeconds);
+      decoded = null;
+
+      long t3 = System.nanoTime();
+      failures("model", bare.infer(prepared));
+      double modelSeconds = (System.nanoTime() - t3) / 1e9;
+      modelRate = report("model only: ImageInference.infer (decoded + preprocessed beforehand; forward)", count,
+          modelSeconds);
       System.out.println("bare stage timings: " + bare.timings());
     }
 
+    double jobRate;
     SparkSession spark = SparkSession.builder().master(master).appName("bench")
         .config("spark.ui.enabled", "false").getOrCreate();
     try {
-      String[] job = {"--input", images.toString(), "--model", model.toString(), "--task", "classify",
-          "--backend", backend, "--batch-size", Integer.toString(batch), "--mode", "overwrite",
-          "--progress-interval", "0", "--output", work.resolve("warm").toString()};
-      VicinityJob.run(job); // warm-up run: session, codegen, model cache
-      job[job.length - 1] = work.resolve("out").toString();
-      long t2 = System.nanoTime();
-      int rc = VicinityJob.run(job);
-      double jobSeconds = (System.nanoTime() - t2) / 1e9;
-      report("job (" + master + ", exit " + rc + ", listing + read + infer + Parquet + summary)", count, jobSeconds);
+      List<String> job = new ArrayList<>(List.of("--input", images.toString(), "--model", model.toString(),
+          "--task", "classify", "--backend", backend, "--precision", precision, "--batch-size",
+          Integer.toString(batch), "--mode", "overwrite", "--progress-interval", "0"));
+      String extra = System.getProperty("bench.jobArgs", "").trim();
+      if (!extra.isEmpty()) {
+        job.addAll(Arrays.asList(extra.split("\\s+")));
+      }
+      job.add("--output");
+      job.add(work.resolve("warm").toString());
+      VicinityJob.run(job.toArray(String[]::new)); // warm-up run: session, codegen, model cache
+      Path out = work.resolve("out");
+      job.set(job.size() - 1, out.toString());
+      long t4 = System.nanoTime();
+      int rc = VicinityJob.run(job.toArray(String[]::new));
+      double jobSeconds = (System.nanoTime() - t4) / 1e9;
+      jobRate = report("job (" + master + ", exit " + rc + ", listing + read + infer + Parquet + summary)", jobCount,
+          jobSeconds);
+      Dataset<Row> rows = spark.read().parquet(out.toString());
+      System.out.println("job output: " + rows.count() + " Parquet rows, "
+          + rows.filter(rows.col(OutputSchema.ERROR).isNotNull()).count() + " with errors, in " + out);
     } finally {
       spark.stop();
     }
+    System.out.println(String.format(Locale.ROOT,
+        "RESULT model=%.1f engine=%.1f bare=%.1f decode1=%.1f job=%.1f ratio_job_engine=%.3f ratio_job_model=%.3f"
+            + " images=%d job_images=%d size=%d batch=%d backend=%s precision=%s master=%s spec=%s",
+        modelRate, engineRate, bareRate, decodeRate, jobRate, jobRate / engineRate, jobRate / modelRate,
+        count, jobCount, size, batch, backend, precision, master, args[0]));
   }
 
-  private static void report(String what, int count, double seconds) {
+  /** {@code demo}, {@code random:EMBED:DEPTHS:HEADS:IMAGE} (written under {@code work}), or a model directory. */
+  private static Path model(String spec, Path work) {
+    if (spec.equals("demo")) {
+      Path dir = work.resolve("model");
+      DemoCheckpoint.write(dir);
+      return dir;
+    }
+    if (spec.startsWith("random:")) {
+      String[] f = spec.split(":");
+      if (f.length != 5) {
+        throw new IllegalArgumentException("expected random:EMBED:DEPTHS:HEADS:IMAGE, got " + spec);
+      }
+      DemoCheckpoint.Spec shape = DemoCheckpoint.Spec.dinat(Integer.parseInt(f[4]), Integer.parseInt(f[1]),
+          ints(f[2]), ints(f[3]));
+      Path dir = work.resolve("random-dinat");
+      DemoCheckpoint.write(dir, shape);
+      System.out.println("random-weight DiNAT " + spec + ": dilations " + Arrays.deepToString(shape.dilations()));
+      return dir;
+    }
+    return Path.of(spec);
+  }
+
+  private static int[] ints(String csv) {
+    return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+  }
+
+  /** A benchmark whose images failed measures nothing: say so loudly. */
+  private static void failures(String what, List<ImageResult> results) {
+    long failed = results.stream().filter(r -> r.error() != null).count();
+    if (failed > 0) {
+      String first = results.stream().filter(r -> r.error() != null).findFirst().map(ImageResult::error).orElse("");
+      System.out.println("WARNING: " + what + ": " + failed + " of " + results.size() + " images failed, e.g. "
+          + first);
+    }
+  }
+
+  private static double report(String what, int count, double seconds) {
+    double rate = count / seconds;
     System.out.println(String.format(Locale.ROOT, "%-90s %6d images %8.2f s %9.1f images/s",
-        what, count, seconds, count / seconds));
+        what, count, seconds, rate));
+    return rate;
   }
 }

@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,8 @@ import java.util.SplittableRandom;
  * seed: the same bytes on every machine. It exists so the job, the demo and the tests can run without
  * downloading a model. Its labels are made up and its predictions are meaningless.
  *
- * <p>Run {@code main DIR} to write one under DIR if it is not there yet.
+ * <p>Run {@code main DIR} to write one under DIR if it is not there yet. {@link Spec#dinat} describes other
+ * shapes with the same random init (e.g. DiNAT-mini's, for benchmarks that need a realistic amount of compute).
  */
 public final class DemoCheckpoint {
   /** Marker in config.json so the job can warn that the predictions are noise. */
@@ -30,16 +33,47 @@ public final class DemoCheckpoint {
       "The demo model has RANDOM weights: its labels are made up and its predictions are meaningless.";
 
   static final long SEED = 20240611L;
-  static final int IMAGE_SIZE = 64;
-  static final int EMBED_DIM = 32;
-  static final int[] DEPTHS = {2, 2};
-  static final int[] NUM_HEADS = {2, 4};
-  static final int[][] DILATIONS = {{1, 2}, {1, 1}};
-  static final int KERNEL_SIZE = 7;
-  static final double MLP_RATIO = 2.0;
-  static final List<String> LABELS = List.of(
-      "demo-alpha", "demo-bravo", "demo-charlie", "demo-delta", "demo-echo",
-      "demo-foxtrot", "demo-golf", "demo-hotel", "demo-india", "demo-juliett");
+
+  /**
+   * The shape of a random-weight DiNAT classifier. {@code dilations[level][layer]}; {@code imageSize} is the
+   * square input the preprocessor resizes to.
+   */
+  public record Spec(int imageSize, int embedDim, int[] depths, int[] numHeads, int[][] dilations, int kernelSize,
+      double mlpRatio, List<String> labels) {
+    /** The demo model: what {@link #write(Path)} writes (tests, the demo run and run-local.sh rely on it). */
+    public static final Spec DEMO = new Spec(64, 32, new int[] {2, 2}, new int[] {2, 4}, new int[][] {{1, 2}, {1, 1}},
+        7, 2.0, List.of("demo-alpha", "demo-bravo", "demo-charlie", "demo-delta", "demo-echo",
+            "demo-foxtrot", "demo-golf", "demo-hotel", "demo-india", "demo-juliett"));
+
+    /**
+     * A DiNAT with kernel 7, MLP ratio 3 and 1000 classes, like the published ImageNet checkpoints, at a square
+     * {@code imageSize}. Dilations follow DiNAT's rule: layers alternate 1 and the largest dilation the level's
+     * feature map allows (its side over the kernel), which gives shi-labs/dinat-mini-in1k-224's dilations for
+     * {@code dinat(224, 64, {3, 4, 6, 5}, {2, 4, 8, 16})}.
+     */
+    public static Spec dinat(int imageSize, int embedDim, int[] depths, int[] numHeads) {
+      if (depths.length != numHeads.length || depths.length == 0) {
+        throw new IllegalArgumentException("depths and heads need one entry per level: "
+            + Arrays.toString(depths) + " vs " + Arrays.toString(numHeads));
+      }
+      int kernel = 7;
+      int[][] dilations = new int[depths.length][];
+      for (int level = 0; level < depths.length; level++) {
+        int side = imageSize / 4 >> level; // patch embedding /4, then /2 per downsample
+        int wide = Math.max(1, side / kernel);
+        dilations[level] = new int[depths[level]];
+        for (int layer = 0; layer < depths[level]; layer++) {
+          dilations[level][layer] = layer % 2 == 0 ? 1 : wide;
+        }
+      }
+      List<String> labels = new ArrayList<>(1000);
+      for (int i = 0; i < 1000; i++) {
+        labels.add(String.format("random-%04d", i));
+      }
+      return new Spec(imageSize, embedDim, depths.clone(), numHeads.clone(), dilations, kernel, 3.0,
+          List.copyOf(labels));
+    }
+  }
 
   // Pillow's resample code for bicubic, and ImageNet normalisation, as in the published DiNAT processors.
   private static final int BICUBIC = 3;
@@ -80,13 +114,18 @@ public final class DemoCheckpoint {
    * a file.
    */
   public static void write(Path dir) {
+    write(dir, Spec.DEMO);
+  }
+
+  /** As {@link #write(Path)}, for a model of shape {@code spec} (random weights from the same seed). */
+  public static void write(Path dir, Spec spec) {
     try {
       Files.createDirectories(dir);
-      writeAtomically(dir.resolve("config.json"), tmp -> JSON.writeValue(tmp.toFile(), config()));
+      writeAtomically(dir.resolve("config.json"), tmp -> JSON.writeValue(tmp.toFile(), config(spec)));
       writeAtomically(dir.resolve("preprocessor_config.json"),
-          tmp -> JSON.writeValue(tmp.toFile(), preprocessorConfig()));
+          tmp -> JSON.writeValue(tmp.toFile(), preprocessorConfig(spec)));
       writeAtomically(dir.resolve("model.safetensors"),
-          tmp -> SafetensorsWriter.write(tmp, weights(), Map.of("format", "pt")));
+          tmp -> SafetensorsWriter.write(tmp, weights(spec), Map.of("format", "pt")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the demo model to " + dir, e);
     }
@@ -106,27 +145,27 @@ public final class DemoCheckpoint {
     }
   }
 
-  static Map<String, Object> config() {
+  static Map<String, Object> config(Spec spec) {
     Map<String, Object> id2label = new LinkedHashMap<>();
     Map<String, Object> label2id = new LinkedHashMap<>();
-    for (int i = 0; i < LABELS.size(); i++) {
-      id2label.put(Integer.toString(i), LABELS.get(i));
-      label2id.put(LABELS.get(i), i);
+    for (int i = 0; i < spec.labels().size(); i++) {
+      id2label.put(Integer.toString(i), spec.labels().get(i));
+      label2id.put(spec.labels().get(i), i);
     }
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("_comment", WARNING);
     config.put(RANDOM_WEIGHTS_MARKER, true);
     config.put("architectures", List.of("DinatForImageClassification"));
     config.put("model_type", "dinat");
-    config.put("image_size", IMAGE_SIZE);
+    config.put("image_size", spec.imageSize());
     config.put("patch_size", 4);
     config.put("num_channels", 3);
-    config.put("embed_dim", EMBED_DIM);
-    config.put("depths", DEPTHS);
-    config.put("num_heads", NUM_HEADS);
-    config.put("kernel_size", KERNEL_SIZE);
-    config.put("dilations", DILATIONS);
-    config.put("mlp_ratio", MLP_RATIO);
+    config.put("embed_dim", spec.embedDim());
+    config.put("depths", spec.depths());
+    config.put("num_heads", spec.numHeads());
+    config.put("kernel_size", spec.kernelSize());
+    config.put("dilations", spec.dilations());
+    config.put("mlp_ratio", spec.mlpRatio());
     config.put("qkv_bias", true);
     config.put("hidden_dropout_prob", 0.0);
     config.put("attention_probs_dropout_prob", 0.0);
@@ -141,11 +180,14 @@ public final class DemoCheckpoint {
     return config;
   }
 
-  static Map<String, Object> preprocessorConfig() {
+  static Map<String, Object> preprocessorConfig(Spec spec) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("image_processor_type", "ViTImageProcessor");
     config.put("do_resize", true);
-    config.put("size", Map.of("height", IMAGE_SIZE, "width", IMAGE_SIZE));
+    Map<String, Object> size = new LinkedHashMap<>(); // not Map.of: its order changes between JVM runs
+    size.put("height", spec.imageSize());
+    size.put("width", spec.imageSize());
+    config.put("size", size);
     config.put("resample", BICUBIC);
     config.put("do_rescale", true);
     config.put("rescale_factor", 1.0 / 255.0);
@@ -156,30 +198,32 @@ public final class DemoCheckpoint {
   }
 
   /** Every tensor DinatForImageClassification loads, in a fixed order so the random draws are fixed. */
-  static Map<String, HostTensor> weights() {
+  static Map<String, HostTensor> weights(Spec spec) {
     Weights w = new Weights(new SplittableRandom(SEED));
     String embeddings = "dinat.embeddings.";
-    w.conv(embeddings + "patch_embeddings.projection.0", EMBED_DIM / 2, 3, true);
-    w.conv(embeddings + "patch_embeddings.projection.1", EMBED_DIM, EMBED_DIM / 2, true);
-    w.layerNorm(embeddings + "norm", EMBED_DIM);
+    int embed = spec.embedDim();
+    w.conv(embeddings + "patch_embeddings.projection.0", embed / 2, 3, true);
+    w.conv(embeddings + "patch_embeddings.projection.1", embed, embed / 2, true);
+    w.layerNorm(embeddings + "norm", embed);
 
-    int dim = EMBED_DIM;
-    for (int level = 0; level < DEPTHS.length; level++) {
-      for (int layer = 0; layer < DEPTHS[level]; layer++) {
+    int[] depths = spec.depths();
+    int kernel = spec.kernelSize();
+    int dim = embed;
+    for (int level = 0; level < depths.length; level++) {
+      for (int layer = 0; layer < depths[level]; layer++) {
         String p = "dinat.encoder.levels." + level + ".layers." + layer + ".";
-        int hidden = (int) (MLP_RATIO * dim);
+        int hidden = (int) (spec.mlpRatio() * dim);
         w.layerNorm(p + "layernorm_before", dim);
         w.linear(p + "attention.self.query", dim, dim);
         w.linear(p + "attention.self.key", dim, dim);
         w.linear(p + "attention.self.value", dim, dim);
-        w.uniform(p + "attention.self.rpb", 0.1f,
-            NUM_HEADS[level], 2 * KERNEL_SIZE - 1, 2 * KERNEL_SIZE - 1);
+        w.uniform(p + "attention.self.rpb", 0.1f, spec.numHeads()[level], 2 * kernel - 1, 2 * kernel - 1);
         w.linear(p + "attention.output.dense", dim, dim);
         w.layerNorm(p + "layernorm_after", dim);
         w.linear(p + "intermediate.dense", hidden, dim);
         w.linear(p + "output.dense", dim, hidden);
       }
-      if (level < DEPTHS.length - 1) {
+      if (level < depths.length - 1) {
         String p = "dinat.encoder.levels." + level + ".downsample.";
         w.conv(p + "reduction", 2 * dim, dim, false);
         w.layerNorm(p + "norm", 2 * dim);
@@ -187,7 +231,7 @@ public final class DemoCheckpoint {
       }
     }
     w.layerNorm("dinat.layernorm", dim);
-    w.linear("classifier", LABELS.size(), dim);
+    w.linear("classifier", spec.labels().size(), dim);
     return w.tensors;
   }
 

@@ -70,6 +70,22 @@ class DemoCheckpointTest {
   }
 
   @Test
+  void dinatSpecHasDinatMiniShapeAt224() throws IOException {
+    DemoCheckpoint.Spec mini = DemoCheckpoint.Spec.dinat(224, 64, new int[] {3, 4, 6, 5}, new int[] {2, 4, 8, 16});
+    ObjectMapper json = new ObjectMapper();
+    JsonNode config = json.valueToTree(DemoCheckpoint.config(mini));
+    // As in shi-labs/dinat-mini-in1k-224's config.json.
+    assertEquals("[[1,8,1],[1,4,1,4],[1,2,1,2,1,2],[1,1,1,1,1]]", config.get("dilations").toString());
+    assertEquals("[3,4,6,5]", config.get("depths").toString());
+    assertEquals("[2,4,8,16]", config.get("num_heads").toString());
+    assertEquals(7, config.get("kernel_size").asInt());
+    assertEquals(3.0, config.get("mlp_ratio").asDouble());
+    assertEquals(1000, config.get("id2label").size());
+    assertTrue(config.get(DemoCheckpoint.RANDOM_WEIGHTS_MARKER).asBoolean());
+    assertEquals(224, json.valueToTree(DemoCheckpoint.preprocessorConfig(mini)).get("size").get("width").asInt());
+  }
+
+  @Test
   void writeIfAbsentLeavesAnExistingModelAlone() throws IOException {
     assertTrue(DemoCheckpoint.writeIfAbsent(tmp));
     Path config = tmp.resolve("config.json");
