@@ -214,11 +214,25 @@ __device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool va
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* smem) {
+  const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
+}
+template <bool B> struct Flag { static constexpr bool value = B; };
+
 __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* smem) {
   const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(s));
 }
+
+#ifndef VC_ATTN_MIN_BLOCKS
+#define VC_ATTN_MIN_BLOCKS 4
+#endif
+// CTAs per SM the register budget is cut for: the kernel stalls on latency (mma -> softmax -> mma chains,
+// shuffles, barriers), so more resident warps per scheduler pay; head dim 128 would spill, so it keeps 1.
+__host__ __device__ constexpr int tc_min_blocks(int d) { return d <= 64 ? VC_ATTN_MIN_BLOCKS : 1; }
 
 // Dynamic shared memory of the tensor-core kernel (KernelCatalog.attentionSharedBytes mirrors it).
 __host__ __device__ constexpr int tc_smem_bytes(int d) { return 2 * 2 * TC_N * (d + 8) * 2 + WTAB * 4; }
@@ -309,7 +323,11 @@ __device__ void attn_tc(const AttnParams p) {
   float o[D / 8][4];
 #pragma unroll
   for (int j = 0; j < D / 8; ++j) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
-  float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.f, 0.f};
+  // MASKED (finite, unlike -inf) keeps exp2 free of guards: while a row has seen only masked scores its
+  // max is MASKED and they count as exp2(0) = 1, but the first allowed score rescales that sum and the
+  // output by exp2(MASKED - m) = 0 exactly; every row has an allowed key (its own position).
+  constexpr float MASKED = -1e30f;
+  float mrow[2] = {MASKED, MASKED}, lrow[2] = {0.f, 0.f};
   const float sl2 = p.scale * 1.4426950408889634f;
 
   const int ntiles = (n + TC_N - 1) / TC_N;
@@ -402,37 +420,51 @@ __device__ void attn_tc(const AttnParams p) {
         any |= flag[c] != 0;
       }
     }
-    if (any) {
+    bool full = true;  // every pair of the tile allowed for this warp (warp-uniform, like the flags)
+#pragma unroll
+    for (int c = 0; c < TC_N / TC_CHUNK; ++c) full &= flag[c] == 1;
+    // The tile's math, compiled twice: FULL has no per-score mask tests, no -inf guards and folds the scale
+    // into the exp2 argument (most tiles: all of dense, most of radial's); the other applies the flags.
+    auto tile_math = [&](auto full_tag) {
+      constexpr bool FULL = decltype(full_tag)::value;
       const T* kt = sK + buf * TC_N * P;
       const T* vt = sV + buf * TC_N * P;
       float s[TC_N / 8][4];
 #pragma unroll
-      for (int j = 0; j < TC_N / 8; ++j) {
-        s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
-        if (flag[j / 2] == 0) continue;
-        const T* kp = kt + (j * 8 + (lane >> 2)) * P + (lane & 3) * 2;
+      for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
+#pragma unroll
+        for (int j = 2 * c; j < 2 * c + 2; ++j) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
+        if (!FULL && flag[c] == 0) continue;
+        // ldmatrix.x4: lanes 8m..8m+7 address rows of matrix m = (keys 16c + 8(m >> 1) + r, dims +8(m & 1)),
+        // i.e. the B fragments (b0, b1) of key blocks 2c and 2c + 1
+        const int m = lane >> 3, r = lane & 7;
+        const T* kp = kt + (c * TC_CHUNK + (m >> 1) * 8 + r) * P + (m & 1) * 8;
 #pragma unroll
         for (int ss = 0; ss < D / 16; ++ss) {
-          const uint32_t b0 = *reinterpret_cast<const uint32_t*>(kp + ss * 16);
-          const uint32_t b1 = *reinterpret_cast<const uint32_t*>(kp + ss * 16 + 8);
-          Mma<T>::run(s[j], qa[ss], b0, b1);
+          uint32_t kb[4];
+          ldmatrix_x4(kb, kp + ss * 16);
+          Mma<T>::run(s[2 * c], qa[ss], kb[0], kb[1]);
+          Mma<T>::run(s[2 * c + 1], qa[ss], kb[2], kb[3]);
         }
       }
-      float cmax[2] = {-INFINITY, -INFINITY};
+      float cmax[2] = {MASKED, MASKED};
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) {
         const int f = flag[j / 2];
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
+          if constexpr (FULL) {
+            cmax[e >> 1] = fmaxf(cmax[e >> 1], s[j][e]);  // raw scores; scaled below (sl2 > 0)
+            continue;
+          }
+          if (f == 0) continue;  // skipped chunk: never read again
           float v = s[j][e] * sl2;
-          if (f == 0) {
-            v = -INFINITY;
-          } else if (f == 2) {
+          if (f == 2) {
             if constexpr (KIND == RADIAL) {
-              if (!((rm[e >> 1] >> (j * 8 + (e & 1))) & 1ull)) v = -INFINITY;
+              if (!((rm[e >> 1] >> (j * 8 + (e & 1))) & 1ull)) v = MASKED;
             } else {
               const int key = k0 + j * 8 + (lane & 3) * 2 + (e & 1);
-              if (key >= n || !mask.allowed(rows[e >> 1], key)) v = -INFINITY;
+              if (key >= n || !mask.allowed(rows[e >> 1], key)) v = MASKED;
             }
           }
           s[j][e] = v;
@@ -444,8 +476,8 @@ __device__ void attn_tc(const AttnParams p) {
       for (int i = 0; i < 2; ++i) {
         cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 1));
         cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 2));
-        const float mnew = fmaxf(mrow[i], cmax[i]);
-        corr[i] = mnew == -INFINITY ? 1.f : exp2f(mrow[i] - mnew);
+        const float mnew = fmaxf(mrow[i], FULL ? cmax[i] * sl2 : cmax[i]);
+        corr[i] = exp2f(mrow[i] - mnew);
         mrow[i] = mnew;
         lrow[i] *= corr[i];
       }
@@ -456,18 +488,18 @@ __device__ void attn_tc(const AttnParams p) {
       }
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) {
-        if (flag[j / 2] == 0) continue;
+        if (!FULL && flag[j / 2] == 0) continue;
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int i = e >> 1;
-          const float pe = mrow[i] == -INFINITY ? 0.f : exp2f(s[j][e] - mrow[i]);
+          const float pe = FULL ? exp2f(fmaf(s[j][e], sl2, -mrow[i])) : exp2f(s[j][e] - mrow[i]);
           s[j][e] = pe;
           lrow[i] += pe;
         }
       }
 #pragma unroll
       for (int ks = 0; ks < TC_N / 16; ++ks) {
-        if (flag[ks] == 0) continue;
+        if (!FULL && flag[ks] == 0) continue;
         uint32_t pa[4];
         pa[0] = Mma<T>::pack(s[2 * ks][0], s[2 * ks][1]);
         pa[1] = Mma<T>::pack(s[2 * ks][2], s[2 * ks][3]);
@@ -482,6 +514,11 @@ __device__ void attn_tc(const AttnParams p) {
           Mma<T>::run(o[2 * np + 1], pa, vb[2], vb[3]);
         }
       }
+    };
+    if (full) {
+      tile_math(Flag<true>{});
+    } else if (any) {
+      tile_math(Flag<false>{});
     }
     __syncthreads();  // every warp is done with this buffer before it is refilled
     tile = next;
@@ -610,7 +647,7 @@ __device__ void im2col3d(const Im2col3dParams p) {
 VC_FOR_EACH_DTYPE(VC_ATTN_REF)
 
 #define VC_ATTN_TC_MASK(S, T, D, M, K) \
-  extern "C" __global__ void __launch_bounds__(vc::attn::TC_WARPS * 32) vc_attn_tc_##S##_d##D##_##M(const vc::attn::AttnParams p) { vc::attn::attn_tc<T, D, vc::attn::K>(p); }
+  extern "C" __global__ void __launch_bounds__(vc::attn::TC_WARPS * 32, vc::attn::tc_min_blocks(D)) vc_attn_tc_##S##_d##D##_##M(const vc::attn::AttnParams p) { vc::attn::attn_tc<T, D, vc::attn::K>(p); }
 #define VC_ATTN_TC(S, T, D) \
   VC_ATTN_TC_MASK(S, T, D, dense, DENSE) VC_ATTN_TC_MASK(S, T, D, radial, RADIAL) VC_ATTN_TC_MASK(S, T, D, na3d, NA3D)
 VC_ATTN_TC(bf16, __nv_bfloat16, 16)
