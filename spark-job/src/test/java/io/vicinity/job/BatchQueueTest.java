@@ -104,9 +104,11 @@ class BatchQueueTest {
 
   @Test
   void producersBlockWhenTheQueueIsFull() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     try (BatchQueue<Integer, String> queue = new BatchQueue<>("full", 2, 1_000, 2, 1_000, 0,
         TimeUnit.MILLISECONDS, items -> {
+          started.countDown();
           try {
             release.await();
           } catch (InterruptedException e) {
@@ -114,16 +116,14 @@ class BatchQueueTest {
           }
           return items.stream().map(String::valueOf).toList();
         })) {
+      // One item first, so the worker's batch is known: with linger 0 it may take one of two items or both.
       queue.submit(1, 1);
-      queue.submit(2, 1); // the worker takes these two and blocks in the runner
-      while (queue.queued() > 0) {
-        Thread.sleep(5);
-      }
-      queue.submit(3, 1);
-      queue.submit(4, 1); // capacity 2 reached
+      assertTrue(started.await(10, TimeUnit.SECONDS), "the worker took item 1 and blocks in the runner");
+      queue.submit(2, 1);
+      queue.submit(3, 1); // capacity 2 reached
       ExecutorService producer = Executors.newSingleThreadExecutor();
       try {
-        Future<?> blocked = producer.submit(() -> queue.submit(5, 1));
+        Future<?> blocked = producer.submit(() -> queue.submit(4, 1));
         Thread.sleep(200);
         assertTrue(!blocked.isDone(), "a full queue must make the producer wait");
         release.countDown();
