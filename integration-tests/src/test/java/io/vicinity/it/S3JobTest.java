@@ -122,6 +122,36 @@ class S3JobTest {
   }
 
   @Test
+  void aModelOnS3GivesTheRowsOfTheSameModelOnLocalDisk() throws IOException {
+    s3.upload(model, BUCKET, "models/demo-model");
+    List<String> args = jobArgs("clean", "out-s3-model", 0);
+    args.set(args.indexOf("--model") + 1, s3a("models/demo-model"));
+    try (ChildJvm job = submit("s3-model", args)) {
+      assertSucceededQuietly(job, "out-s3-model");
+      assertTrue(job.output().contains("Copied model " + s3a("models/demo-model")), job.tail());
+    }
+    Map<String, Row> clean = cleanRows();
+    Map<String, Row> rows = JobOutput.rowsByRelativePath(reader, local("out-s3-model"), s3a("clean/"));
+    assertEquals(clean.keySet(), rows.keySet(), "one row per input");
+    for (String input : clean.keySet()) {
+      JobOutput.assertSameResult(clean.get(input), rows.get(input), input);
+      assertEquals((String) clean.get(input).getAs("model_name"), rows.get(input).getAs("model_name"), input);
+      assertEquals((String) clean.get(input).getAs("model_hash"), rows.get(input).getAs("model_hash"), input);
+    }
+  }
+
+  @Test
+  void aMissingModelOnS3FailsBeforeSparkStarts() throws IOException {
+    List<String> args = jobArgs("clean", "out-no-model", 0);
+    args.set(args.indexOf("--model") + 1, s3a("models/no-such-model"));
+    try (ChildJvm job = submit("s3-no-model", args)) {
+      assertEquals(VicinityJob.EXIT_BAD_MODEL, job.awaitExit(JOB_TIMEOUT), job.tail());
+      assertTrue(job.output().contains("model directory not found: " + s3a("models/no-such-model")), job.tail());
+      assertTrue(!job.output().contains("Starting Spark"), job.tail());
+    }
+  }
+
+  @Test
   void faultyInputsBecomeErrorRowsAndGoodOnesMatchACleanRun() throws IOException {
     Map<String, Row> clean = cleanRows();
     Path dir = tmp.resolve("faulty");

@@ -6,7 +6,8 @@ import java.io.Serializable;
  * What every executor-side partition function needs besides its task's own options, shipped with the
  * closure. Built once on the driver from the job's options.
  *
- * @param modelDir absolute local model directory
+ * @param modelDir the model directory: an absolute local path, or a remote URI each executor copies
+ *     ({@link ModelDirectory})
  * @param backend the --backend option; the device itself is chosen per executor ({@link GpuAssignment})
  * @param precision the GPU's activation dtype ("fp32" or "bf16")
  * @param batchSize most images per forward pass

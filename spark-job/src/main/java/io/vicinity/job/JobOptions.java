@@ -112,8 +112,9 @@ public final class JobOptions {
 
   public static final ConfigEntry<String> MODEL =
       ConfigEntry.string("--model", "DIR")
-          .doc("Hugging Face model directory (config.json, weights, preprocessor_config.json); "
-              + "must be readable at the same local path on every executor.")
+          .doc("Hugging Face model directory (config.json, weights, preprocessor_config.json): a local path "
+              + "readable at the same path on every executor, or a Hadoop URI such as s3a://bucket/models/x, "
+              + "copied once per machine.")
           .required()
           .build();
 

@@ -4,7 +4,6 @@ import io.vicinity.udfs.ImageInference;
 import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.InferenceOptions;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
@@ -129,7 +128,7 @@ final class ModelCache {
 
   private static ImageInference load(Key key) {
     ImageInference model = ImageInference.open(
-        Path.of(key.modelDir()), key.options(), key.device(), key.maxImagePixels());
+        ModelDirectory.local(key.modelDir()), key.options(), key.device(), key.maxImagePixels());
     LOG.info("Model {} from {} on {}", model.modelName(), key.modelDir(), model.backendDescription());
     return model;
   }

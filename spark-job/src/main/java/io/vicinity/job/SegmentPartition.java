@@ -3,7 +3,6 @@ package io.vicinity.job;
 import io.vicinity.udfs.segment.SegmentationInference;
 import io.vicinity.udfs.segment.SegmentationOptions;
 import io.vicinity.udfs.segment.SegmentationResult;
-import java.nio.file.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
@@ -46,7 +45,7 @@ final class SegmentPartition extends TaskPartition {
   }
 
   private static SegmentationInference load(Key key) {
-    return SegmentationInference.open(Path.of(key.modelDir()), key.options());
+    return SegmentationInference.open(ModelDirectory.local(key.modelDir()), key.options());
   }
 
   /** This executor's segmentation model for {@code backend} ("cpu" or "cuda"), loaded once. */

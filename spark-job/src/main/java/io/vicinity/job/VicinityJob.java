@@ -66,7 +66,7 @@ public final class VicinityJob {
       Configuration hadoopConf = HadoopConfs.from(new SparkConf());
       FileStatus input = InputListing.requireExists(config.get(JobOptions.INPUT), hadoopConf);
       checkOutput(config, hadoopConf);
-      Path modelDir = checkModelDir(config);
+      Path modelDir = checkModelDir(config, hadoopConf);
 
       // The model on the driver: validates the checkpoint; its fingerprint goes into every row.
       JobTask.DriverModel model = JobTask.load(config, executorSettings(config, null, null));
@@ -195,7 +195,7 @@ public final class VicinityJob {
   private static ExecutorSettings executorSettings(
       JobConfig config, OutputSchema.Provenance provenance, Progress.Counters counters) {
     return new ExecutorSettings(
-        modelDir(config).toString(),
+        ModelDirectory.forExecutors(config.get(JobOptions.MODEL)),
         config.get(JobOptions.BACKEND),
         config.precision(),
         config.get(JobOptions.BATCH_SIZE),
@@ -254,8 +254,9 @@ public final class VicinityJob {
     return Redaction.all(settings);
   }
 
-  private static Path checkModelDir(JobConfig config) {
-    Path dir = modelDir(config);
+  /** The model directory on this machine (copied first when --model is remote), checked for config.json. */
+  private static Path checkModelDir(JobConfig config, Configuration hadoopConf) {
+    Path dir = ModelDirectory.local(config.get(JobOptions.MODEL), hadoopConf);
     if (!Files.isDirectory(dir)) {
       throw new ModelLoadException("model directory not found: " + config.get(JobOptions.MODEL));
     }
@@ -265,9 +266,9 @@ public final class VicinityJob {
     return dir;
   }
 
-  /** Absolute, so every executor resolves the same directory whatever its working directory. */
+  /** The model directory on this machine (a remote one was copied by {@link #checkModelDir}). */
   private static Path modelDir(JobConfig config) {
-    return Path.of(config.get(JobOptions.MODEL)).toAbsolutePath().normalize();
+    return ModelDirectory.local(config.get(JobOptions.MODEL));
   }
 
   /** Refuses an existing output under --mode errorifexists before Spark starts, not after. */

@@ -7,7 +7,6 @@ import io.vicinity.udfs.video.decode.ClipSampling;
 import io.vicinity.udfs.video.decode.VideoClipRow;
 import io.vicinity.udfs.video.decode.VideoPipeline;
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -78,7 +77,8 @@ final class VideoPartition extends TaskPartition {
     Key key = new Key(settings.modelDir(), new InferenceOptions(topK, emitLogits, settings.batchSize(), backend,
         settings.precision()),
         attention.toString());
-    return ModelCache.get(key, k -> VideoInference.open(Path.of(k.modelDir()), k.options(), attention));
+    return ModelCache.get(key,
+        k -> VideoInference.open(ModelDirectory.local(k.modelDir()), k.options(), attention));
   }
 
   /** The name of the executor's Arrow memory for clips on {@code backend} ({@link ModelCache#memory}). */
