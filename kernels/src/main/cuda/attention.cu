@@ -12,7 +12,9 @@
 //    of the next tile stream into shared memory with cp.async while the current one is multiplied (mma.sync
 //    m16n8k16, fp32 accumulation, online softmax in registers). Inside a tile each warp classifies its four
 //    16-key chunks: chunks with no allowed pair are skipped, fully allowed ones run without per-element tests,
-//    partial ones mask element by element. Scores never leave registers.
+//    partial ones mask element by element. Scores never leave registers. A warp's tile whose pairs are all
+//    allowed takes a variant without any mask tests (the dense kernel's only path); K fragments come from
+//    ldmatrix. Head dims <= 64 are compiled for 4 CTAs per SM: the kernel is issue- and latency-bound.
 //    Radial: the allowed keys of one query in one key frame are one contiguous range, so each lane turns its two
 //    rows' [lo, hi) ranges in the (one or two, for S >= 64) key frames of the tile into 64-bit key masks once per
 //    tile; the warp's OR / AND of them give the exact chunk flags and a partial chunk costs one bit test per
@@ -423,8 +425,8 @@ __device__ void attn_tc(const AttnParams p) {
     bool full = true;  // every pair of the tile allowed for this warp (warp-uniform, like the flags)
 #pragma unroll
     for (int c = 0; c < TC_N / TC_CHUNK; ++c) full &= flag[c] == 1;
-    // The tile's math, compiled twice: FULL has no per-score mask tests, no -inf guards and folds the scale
-    // into the exp2 argument (most tiles: all of dense, most of radial's); the other applies the flags.
+    // The tile's math, compiled twice: FULL has no per-score mask tests and folds the scale into the exp2
+    // argument (all tiles of dense, radial's near-diagonal ones); the other applies the chunk flags.
     auto tile_math = [&](auto full_tag) {
       constexpr bool FULL = decltype(full_tag)::value;
       const T* kt = sK + buf * TC_N * P;
