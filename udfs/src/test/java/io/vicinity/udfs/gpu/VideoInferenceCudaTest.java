@@ -1,0 +1,62 @@
+package io.vicinity.udfs.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vicinity.udfs.InferenceOptions;
+import io.vicinity.udfs.Precision;
+import io.vicinity.udfs.testing.Compare;
+import io.vicinity.udfs.testing.DirectPixelMemory;
+import io.vicinity.udfs.testing.Fixtures;
+import io.vicinity.udfs.testing.Npy;
+import io.vicinity.udfs.video.ClipResult;
+import io.vicinity.udfs.video.VideoAttention;
+import io.vicinity.udfs.video.VideoClip;
+import io.vicinity.udfs.video.VideoInference;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * VideoInference on CUDA, the way the job runs it: clips written into off-heap memory give bit for bit the
+ * results of the heap path (both reach the device through the same staging), every allocation is freed,
+ * and in fp32 the logits match Hugging Face's float64 reference.
+ */
+class VideoInferenceCudaTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"fp32", "bf16"})
+  void offHeapClipsGiveTheHeapPathsResults(String precision) throws Exception {
+    VideoMaeCudaParityTest.gpuOrSkip(Precision.computeType(precision)).close();
+    Path dir = Fixtures.dir("fixtures/videomae/cls_keybias");
+    Path file = dir.resolve("pixel_values.npy");
+    int[] shape = Npy.read(file).shape(); // [clips, frames, channels, height, width]
+    VideoMaeCudaParityTest.Clips pixels = VideoMaeCudaParityTest.readClips(file);
+    int per = pixels.data().length / pixels.count();
+    List<VideoClip> clips = new ArrayList<>();
+    for (int i = 0; i < pixels.count(); i++) {
+      clips.add(VideoClip.ofPixels("clip" + i, pixels.frames(), shape[3], shape[4],
+          Arrays.copyOfRange(pixels.data(), i * per, (i + 1) * per)));
+    }
+    InferenceOptions options = new InferenceOptions(3, true, 4, "cuda", precision);
+    try (VideoInference video = VideoInference.open(dir.resolve("model"), options, VideoAttention.DENSE)) {
+      List<ClipResult> heap = video.run(clips);
+      DirectPixelMemory memory = new DirectPixelMemory(Integer.MAX_VALUE);
+      List<ClipResult> offHeap = video.run(clips, memory);
+      assertEquals(0, memory.open(), "off-heap clip memory freed after the pass");
+      double[][] reference = Compare.rows(Npy.read(dir.resolve("logits.npy")).doubles(), clips.size());
+      for (int i = 0; i < clips.size(); i++) {
+        assertTrue(offHeap.get(i).ok(), offHeap.get(i).error());
+        assertArrayEquals(heap.get(i).embedding(), offHeap.get(i).embedding(), "embedding of clip " + i);
+        assertArrayEquals(heap.get(i).logits(), offHeap.get(i).logits(), "logits of clip " + i);
+        double error = Compare.maxRelativeError(offHeap.get(i).logits(), reference[i]);
+        System.out.printf("[gpu-parity] video files->logits %s clip %d: relative error %.3g%n", precision, i, error);
+        assertTrue(error < (precision.equals("fp32") ? 1e-4 : 1e-2), precision + " clip " + i + ": " + error);
+      }
+    }
+  }
+}
