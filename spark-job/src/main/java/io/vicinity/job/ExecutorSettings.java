@@ -28,4 +28,10 @@ public record ExecutorSettings(
     int lingerMillis,
     long maxImagePixels,
     OutputSchema.Provenance provenance,
-    Progress.Counters counters) implements Serializable {}
+    Progress.Counters counters) implements Serializable {
+
+  /** The shared batch queue's bounds from --batch-bytes, --queue-bytes and --batch-linger-ms. */
+  ModelCache.QueueLimits queueLimits() {
+    return new ModelCache.QueueLimits(batchBytes, queueBytes, lingerMillis);
+  }
+}

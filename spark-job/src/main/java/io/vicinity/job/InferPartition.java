@@ -72,25 +72,10 @@ final class InferPartition extends TaskPartition {
 
   @Override
   protected Handler open(GpuAssignment gpu) {
-    ModelCache.Shared<ImageInference, ImageResult> shared = ModelCache.shared(modelKey(settings, topK, emitLogits, gpu),
-        new ModelCache.QueueLimits(settings.batchBytes(), settings.queueBytes(), settings.lingerMillis()));
+    ModelCache.Shared<ImageInference, ImageResult> shared =
+        ModelCache.shared(modelKey(settings, topK, emitLogits, gpu), settings.queueLimits());
     ImageInference model = shared.model();
-    return new Handler() {
-      @Override
-      public Pending submit(Input in) throws InterruptedException {
-        if (in.video()) {
-          return Pending.done(in.path(), VideoInputs.frameRows(in, frames.sampling(), settings.batchSize(),
-              queuedFrames(shared, model::preprocess), ImageResult::error,
-              (result, error, frame, outcome) -> result == null
-                  ? errorRow(in.path(), in.modified(), error, outcome) : row(in, result, frame)));
-        }
-        return submitToQueue(in, shared, model::decode, r -> row(in, r, OutputSchema.Frame.NONE));
-      }
-
-      @Override
-      public String device() {
-        return model.backendDescription();
-      }
-    };
+    return queuedImageHandler(shared, model::decode, model::preprocess, ImageResult::error, frames, this::row,
+        model.backendDescription());
   }
 }

@@ -75,26 +75,10 @@ final class SegmentPartition extends TaskPartition {
     Key key = modelKey(settings, maskScores, gpu.backend());
     // The model takes no device ordinal yet, so one queue per backend (not per device).
     ModelCache.Shared<SegmentationInference, SegmentationResult> shared = ModelCache.shared(key,
-        "vicinity-segment-batches-" + gpu.backend(), settings.batchSize(),
-        new ModelCache.QueueLimits(settings.batchBytes(), settings.queueBytes(), settings.lingerMillis()),
+        "vicinity-segment-batches-" + gpu.backend(), settings.batchSize(), settings.queueLimits(),
         SegmentPartition::load, SegmentationInference::infer);
     SegmentationInference model = shared.model();
-    return new Handler() {
-      @Override
-      public Pending submit(Input in) throws InterruptedException {
-        if (in.video()) {
-          return Pending.done(in.path(), VideoInputs.frameRows(in, frames.sampling(), settings.batchSize(),
-              queuedFrames(shared, model::preprocess), SegmentationResult::error,
-              (result, error, frame, outcome) -> result == null
-                  ? errorRow(in.path(), in.modified(), error, outcome) : row(in, result, frame)));
-        }
-        return submitToQueue(in, shared, model::decode, r -> row(in, r, OutputSchema.Frame.NONE));
-      }
-
-      @Override
-      public String device() {
-        return model.backendDescription();
-      }
-    };
+    return queuedImageHandler(shared, model::decode, model::preprocess, SegmentationResult::error, frames,
+        this::row, model.backendDescription());
   }
 }

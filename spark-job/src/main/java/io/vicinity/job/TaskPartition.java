@@ -118,7 +118,7 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
    * it is full) and queues it for the executor's shared batches; an undecodable image becomes its failed
    * result's row at once. The queue closes the vector after its batch has run or when the image is dropped.
    */
-  protected static <R> Pending submitToQueue(Input in, ModelCache.Shared<?, R> shared,
+  private static <R> Pending submitToQueue(Input in, ModelCache.Shared<?, R> shared,
       Decoder<ImageInput, R> decoder, Function<R, Row> row) throws InterruptedException {
     CompletableFuture<R> result =
         enqueue(shared, decoder.decode(new ImageInput(in.path(), in.bytes()), shared.memory()));
@@ -146,7 +146,7 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
    * the results awaited in frame order. Queued frames are freed by the queue, so waiting for memory while
    * holding them cannot deadlock.
    */
-  protected static <R> Function<List<ImagePipeline.DecodedImage>, List<R>> queuedFrames(
+  private static <R> Function<List<ImagePipeline.DecodedImage>, List<R>> queuedFrames(
       ModelCache.Shared<?, R> shared, Decoder<ImagePipeline.DecodedImage, R> decoder) {
     return frames -> {
       List<CompletableFuture<R>> futures = new ArrayList<>(frames.size());
@@ -166,6 +166,39 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
         throw new IllegalStateException("inference of a batch of video frames failed", e.getCause());
       } finally {
         futures.forEach(f -> f.cancel(false)); // after a failure: frames still queued are dropped (and freed)
+      }
+    };
+  }
+
+  /** An image task's row for one result: of an image ({@code frame} NONE) or of one frame of a video. */
+  @FunctionalInterface
+  interface ResultRow<R> {
+    Row row(Input in, R result, OutputSchema.Frame frame);
+  }
+
+  /**
+   * The handler of an image task (classify, segment) on {@code shared}'s queue: an image is decoded into the
+   * queue's Arrow memory and queued ({@link #submitToQueue}); a video's sampled frames take the same path
+   * ({@link #queuedFrames}), one row per frame, or one error row when the video cannot be read.
+   */
+  protected <R> Handler queuedImageHandler(ModelCache.Shared<?, R> shared, Decoder<ImageInput, R> decoder,
+      Decoder<ImagePipeline.DecodedImage, R> frameDecoder, Function<R, String> errorOf, VideoInputs.Frames frames,
+      ResultRow<R> row, String device) {
+    return new Handler() {
+      @Override
+      public Pending submit(Input in) throws InterruptedException {
+        if (in.video()) {
+          return Pending.done(in.path(), VideoInputs.frameRows(in, frames.sampling(), settings.batchSize(),
+              queuedFrames(shared, frameDecoder), errorOf,
+              (result, error, frame, outcome) -> result == null
+                  ? errorRow(in.path(), in.modified(), error, outcome) : row.row(in, result, frame)));
+        }
+        return submitToQueue(in, shared, decoder, r -> row.row(in, r, OutputSchema.Frame.NONE));
+      }
+
+      @Override
+      public String device() {
+        return device;
       }
     };
   }
