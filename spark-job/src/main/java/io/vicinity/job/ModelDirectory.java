@@ -47,7 +47,7 @@ final class ModelDirectory {
 
   /** The --model value executors receive: the URI as given when remote, else the absolute local path. */
   static String forExecutors(String model) {
-    return isRemote(model) ? model : local(model, new Configuration()).toString();
+    return isRemote(model) ? model : localPath(model).toString();
   }
 
   /** As {@link #local(String, Configuration)} with the Hadoop settings Spark gives this JVM (spark.hadoop.*). */
@@ -59,8 +59,7 @@ final class ModelDirectory {
   /** The model directory on this machine; a remote one is copied first (see the class comment). */
   static Path local(String model, Configuration hadoopConf) {
     if (!isRemote(model)) {
-      String path = model.startsWith("file:") ? URI.create(model).getPath() : model;
-      return Path.of(path).toAbsolutePath().normalize();
+      return localPath(model);
     }
     try {
       return copy(new org.apache.hadoop.fs.Path(model), hadoopConf);
@@ -69,6 +68,12 @@ final class ModelDirectory {
     } catch (IOException e) {
       throw new ModelLoadException("cannot copy the model directory " + model + ": " + e, e);
     }
+  }
+
+  /** A local --model ({@code file:} URI or plain path) as an absolute path. */
+  private static Path localPath(String model) {
+    String path = model.startsWith("file:") ? URI.create(model).getPath() : model;
+    return Path.of(path).toAbsolutePath().normalize();
   }
 
   private static Path copy(org.apache.hadoop.fs.Path remote, Configuration hadoopConf) throws IOException {

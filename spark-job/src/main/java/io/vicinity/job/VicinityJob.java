@@ -72,7 +72,7 @@ public final class VicinityJob {
       JobTask.DriverModel model = JobTask.load(config, executorSettings(config, null, null));
       String modelHash = ModelFingerprint.of(modelDir);
 
-      RunSummary summary = runOnSpark(config, input, model, modelHash, start);
+      RunSummary summary = runOnSpark(config, input, model, modelHash, DemoCheckpoint.isDemo(modelDir), start);
 
       System.out.print(summary.toText());
       if (summary.randomWeightsDemo()) {
@@ -100,9 +100,8 @@ public final class VicinityJob {
    * The Spark plan: list -> (incremental: drop done inputs) -> read -> infer -> write, then count this
    * run's rows. Uses the active session if there is one (tests, notebooks), else starts one and stops it.
    */
-  private static RunSummary runOnSpark(
-      JobConfig config, FileStatus input, JobTask.DriverModel driverModel, String modelHash, long start)
-      throws IOException {
+  private static RunSummary runOnSpark(JobConfig config, FileStatus input, JobTask.DriverModel driverModel,
+      String modelHash, boolean demoModel, long start) throws IOException {
     boolean ownSession =
         SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     // "Starting Spark" marks the point after which a failure is a job failure, not a usage error; the
@@ -148,7 +147,7 @@ public final class VicinityJob {
       }
 
       RunSummary summary = summarise(spark, config, all, listing, skippedUnchanged, driverModel, modelHash,
-          runId, counters, start);
+          demoModel, runId, counters, start);
       summary.writeTo(output, hadoopConf);
       return summary;
     } finally {
@@ -210,7 +209,7 @@ public final class VicinityJob {
   /** Counts of this run's rows (by run_id), read back from what was committed. */
   private static RunSummary summarise(SparkSession spark, JobConfig config, InputListing all,
       InputListing listing, long skippedUnchanged, JobTask.DriverModel driverModel, String modelHash,
-      String runId, Progress.Counters counters, long start) {
+      boolean demoModel, String runId, Progress.Counters counters, long start) {
     String output = config.get(JobOptions.OUTPUT);
     Map<String, Long> outcomes = new TreeMap<>();
     long inputs = 0;
@@ -240,7 +239,7 @@ public final class VicinityJob {
         devices.isEmpty() ? driverModel.backend() : String.join("; ", devices),
         output,
         runId,
-        DemoCheckpoint.isDemo(modelDir(config)),
+        demoModel,
         config.effectiveValues(),
         sparkSettings(spark));
   }
@@ -264,11 +263,6 @@ public final class VicinityJob {
       throw new ModelLoadException("no config.json in model directory " + config.get(JobOptions.MODEL));
     }
     return dir;
-  }
-
-  /** The model directory on this machine (a remote one was copied by {@link #checkModelDir}). */
-  private static Path modelDir(JobConfig config) {
-    return ModelDirectory.local(config.get(JobOptions.MODEL));
   }
 
   /** Refuses an existing output under --mode errorifexists before Spark starts, not after. */
