@@ -10,6 +10,7 @@ import io.vicinity.udfs.testing.Compare;
 import io.vicinity.udfs.testing.DirectPixelMemory;
 import io.vicinity.udfs.testing.Fixtures;
 import io.vicinity.udfs.testing.Npy;
+import io.vicinity.udfs.testing.VideoFixtures;
 import io.vicinity.udfs.video.ClipResult;
 import io.vicinity.udfs.video.VideoAttention;
 import io.vicinity.udfs.video.VideoClip;
@@ -33,14 +34,12 @@ class VideoInferenceCudaTest {
   void offHeapClipsGiveTheHeapPathsResults(String precision) throws Exception {
     VideoMaeCudaParityTest.gpuOrSkip(Precision.computeType(precision)).close();
     Path dir = Fixtures.dir("fixtures/videomae/cls_keybias");
-    Path file = dir.resolve("pixel_values.npy");
-    int[] shape = Npy.read(file).shape(); // [clips, frames, channels, height, width]
-    VideoMaeCudaParityTest.Clips pixels = VideoMaeCudaParityTest.readClips(file);
-    int per = pixels.data().length / pixels.count();
+    VideoFixtures.Clips pixels = VideoFixtures.readClips(dir.resolve("pixel_values.npy"));
+    int per = pixels.channelsLast().length / pixels.count();
     List<VideoClip> clips = new ArrayList<>();
     for (int i = 0; i < pixels.count(); i++) {
-      clips.add(VideoClip.ofPixels("clip" + i, pixels.frames(), shape[3], shape[4],
-          Arrays.copyOfRange(pixels.data(), i * per, (i + 1) * per)));
+      clips.add(VideoClip.ofPixels("clip" + i, pixels.frames(), pixels.height(), pixels.width(),
+          Arrays.copyOfRange(pixels.channelsLast(), i * per, (i + 1) * per)));
     }
     InferenceOptions options = new InferenceOptions(3, true, 4, "cuda", precision);
     try (VideoInference video = VideoInference.open(dir.resolve("model"), options, VideoAttention.DENSE)) {

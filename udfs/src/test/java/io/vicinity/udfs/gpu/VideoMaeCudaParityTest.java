@@ -13,6 +13,7 @@ import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.testing.Compare;
 import io.vicinity.udfs.testing.Fixtures;
 import io.vicinity.udfs.testing.Npy;
+import io.vicinity.udfs.testing.VideoFixtures;
 import io.vicinity.udfs.video.VideoAttention;
 import io.vicinity.udfs.video.VideoMaeModel;
 import java.nio.file.Files;
@@ -46,15 +47,16 @@ class VideoMaeCudaParityTest {
     try (CudaBackend gpu = gpuOrSkip(dtype);
         HfModelDir model = HfModelDir.open(dir.resolve("model"));
         VideoMaeModel videomae = VideoMaeModel.load(model, gpu)) {
-      Clips clips = readClips(dir.resolve("pixel_values.npy"));
-      VideoMaeModel.Output dense = videomae.forward(clips.data, clips.count, clips.frames, VideoAttention.DENSE, true);
-      check(name + " " + dtype + " dense", dir, "", dense, clips.count, videomae.hasClassifier(), tol, centeredTol);
+      VideoFixtures.Clips clips = VideoFixtures.readClips(dir.resolve("pixel_values.npy"));
+      VideoMaeModel.Output dense =
+          videomae.forward(clips.channelsLast(), clips.count(), clips.frames(), VideoAttention.DENSE, true);
+      check(name + " " + dtype + " dense", dir, "", dense, clips.count(), videomae.hasClassifier(), tol, centeredTol);
 
-      Clips clip = readClips(dir.resolve("long_pixel_values.npy"));
+      VideoFixtures.Clips clip = VideoFixtures.readClips(dir.resolve("long_pixel_values.npy"));
       int modes = 0;
       for (JsonNode mode : new ObjectMapper().readTree(dir.resolve("masks.json").toFile())) {
         VideoAttention attention = attentionOf(mode);
-        VideoMaeModel.Output out = videomae.forward(clip.data, 1, clip.frames, attention, true);
+        VideoMaeModel.Output out = videomae.forward(clip.channelsLast(), 1, clip.frames(), attention, true);
         check(name + " " + dtype + " " + attention, dir, "long_" + mode.get("name").asText() + "_", out, 1,
             videomae.hasClassifier(), tol, centeredTol);
         modes++;
@@ -100,29 +102,5 @@ class VideoMaeCudaParityTest {
         centeredTol);
     assertTrue(worst < tol, what + ": relative error " + worst);
     assertTrue(centered < centeredTol, what + " (clip-dependent part): relative error " + centered);
-  }
-
-  record Clips(int count, int frames, float[] data) {}
-
-  /** HF's [N, T, C, H, W] -> our [N, T, H, W, C]. */
-  static Clips readClips(Path file) {
-    Npy.Array a = Npy.read(file);
-    int[] s = a.shape();
-    int frames = s[0] * s[1];
-    int c = s[2];
-    int h = s[3];
-    int w = s[4];
-    float[] in = a.floats();
-    float[] out = new float[in.length];
-    for (int f = 0; f < frames; f++) {
-      for (int ch = 0; ch < c; ch++) {
-        for (int y = 0; y < h; y++) {
-          for (int x = 0; x < w; x++) {
-            out[((f * h + y) * w + x) * c + ch] = in[((f * c + ch) * h + y) * w + x];
-          }
-        }
-      }
-    }
-    return new Clips(s[0], s[1], out);
   }
 }

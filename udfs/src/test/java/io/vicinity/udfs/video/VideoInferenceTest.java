@@ -11,6 +11,7 @@ import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.testing.Compare;
 import io.vicinity.udfs.testing.DirectPixelMemory;
 import io.vicinity.udfs.testing.Npy;
+import io.vicinity.udfs.testing.VideoFixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

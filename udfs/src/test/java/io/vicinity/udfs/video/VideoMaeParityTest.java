@@ -13,6 +13,7 @@ import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.testing.Compare;
 import io.vicinity.udfs.testing.Fixtures;
 import io.vicinity.udfs.testing.Npy;
+import io.vicinity.udfs.testing.VideoFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
