@@ -6,19 +6,21 @@
 //          position) on sampled far frames and "none" on the others: docs/design/radial-attention.md;
 //   NA3D   NATTEN's per-axis window on T, H and W: docs/design/neighborhood-attention.md.
 // Two kernels, chosen by KernelCatalog.attentionKernel:
-//  * attn_tc_<dtype>_d<D>_<mask> (bf16/f16, D in {16, 32, 64, 128}): flash-attention-2 style. A CTA owns 64
-//    consecutive queries of one (batch, head); 4 warps x 16 query rows. Key tiles of 64 tokens, aligned to
-//    multiples of 64, are visited only when the mask allows at least one pair of the tile (classify()); K and V
-//    of the next tile stream into shared memory with cp.async while the current one is multiplied (mma.sync
-//    m16n8k16, fp32 accumulation, online softmax in registers). Inside a tile each warp classifies its four
-//    16-key chunks: chunks with no allowed pair are skipped, fully allowed ones run without per-element tests,
-//    partial ones mask element by element. Scores never leave registers. A warp's tile whose pairs are all
-//    allowed takes a variant without any mask tests (the dense kernel's only path); K fragments come from
-//    ldmatrix. Head dims <= 64 are compiled for 4 CTAs per SM: the kernel is issue- and latency-bound.
-//    Radial: the allowed keys of one query in one key frame are one contiguous range, so each lane turns its two
-//    rows' [lo, hi) ranges in the (one or two, for S >= 64) key frames of the tile into 64-bit key masks once per
-//    tile; the warp's OR / AND of them give the exact chunk flags and a partial chunk costs one bit test per
-//    score. The visited tiles come from a per-CTA bitmap filled once from the same ranges (Radial::hits).
+//  * attn_tc_<dtype>_d<D>_<mask> (bf16/f16, D in {16, 32, 64, 128}): flash-attention-2 style. A CTA owns a tile
+//    of 64 queries of one (batch, head); 4 warps x 16 query rows. Key tiles of 64 tokens are visited only when
+//    the mask allows at least one pair of the tile; K and V of the next tile stream into shared memory with
+//    cp.async while the current one is multiplied (mma.sync m16n8k16, fp32 accumulation, online softmax in
+//    registers). Inside a tile each warp classifies its four 16-key chunks: chunks with no allowed pair are
+//    skipped, fully allowed ones run without per-element tests, partial ones mask element by element. Scores
+//    never leave registers. A warp's tile whose pairs are all allowed takes a variant without any mask tests
+//    (the dense kernel's only path); K fragments come from ldmatrix. Head dims <= 64 are compiled for 4 CTAs
+//    per SM: the kernel is issue- and latency-bound. Tiles (struct Tiles) are 64 consecutive tokens for dense
+//    and na3d (classify() picks the visited ones), 4 frames x 16 positions for radial.
+//    Radial: a warp's 16 rows and a tile's 16-key chunks each lie in one frame, and the allowed keys of one
+//    query in one key frame are one contiguous range, so each lane turns its two rows' [lo, hi) ranges into
+//    64-bit key masks once per tile; the warp's OR / AND of them give the exact chunk flags and a partial chunk
+//    costs one bit test per score. The visited tiles come from a per-CTA bitmap filled once from the same
+//    ranges (Tiles<RADIAL>::hits).
 //  * attn_ref_<dtype>_<mask> (any dtype, D <= 256): one warp per query, the same classification on 32-key
 //    chunks, scalar fp32 math (the fp32 path and odd head dims).
 #include "common.cuh"
@@ -102,30 +104,56 @@ struct Radial {
     lo = max(0, ka - ww);
     hi = ww >= S - kb ? S : kb + ww + 1;  // no overflow for ww == ALL
   }
-  // Whether any query of [qa, qb] may use any key of [ka, kb] (exact: interval intersection per frame pair).
-  __device__ bool hits(int qa, int qb, int ka, int kb) const {
-    const int S = p.per_frame;
-    const int i0 = qa / S, i1 = qb / S, j0 = ka / S, j1 = kb / S;
-    for (int i = i0; i <= i1; ++i) {
-      const int k0 = i == i0 ? qa - i * S : 0, k1 = i == i1 ? qb - i * S : S - 1;
-      for (int j = j0; j <= j1; ++j) {
+};
+
+// The tensor-core kernel's 64-token tiles (the CTA's queries and each key tile it visits). Dense and na3d: 64
+// consecutive tokens. Radial: RF frames x RP positions (positions k..k+15 of frames i..i+3), one frame per warp:
+// a run of 64 consecutive tokens spans most of a frame, so it meets every nearby key frame's window and makes
+// the CTA load 0.78 of all tiles at 64 frames x 196 positions, while blocks of neighbouring positions in a few
+// frames meet the far frames' narrow windows in few tiles (0.42; RadialGranularity in the tests).
+constexpr int RF = 4, RP = 16;
+
+template <int KIND> struct Tiles {  // consecutive tokens
+  int n;
+  __device__ Tiles(const AttnParams& p) : n((int)p.tokens) {}
+  __device__ int count() const { return (n + 63) / 64; }
+  // Token of row r (0..63) of tile t, or -1 past the sequence.
+  __device__ int token(int t, int r) const { return t * 64 + r < n ? t * 64 + r : -1; }
+  // The token a query row computes with: its own, or for a padding row a real one (computed, never stored).
+  __device__ int compute_token(int t, int r) const { return min(n - 1, t * 64 + r); }
+};
+template <> struct Tiles<RADIAL> {  // RF frames x RP positions
+  int frames, per_frame, pblocks;
+  __device__ Tiles(const AttnParams& p)
+      : frames(p.frames), per_frame(p.per_frame), pblocks((p.per_frame + RP - 1) / RP) {}
+  __device__ int count() const { return (frames + RF - 1) / RF * pblocks; }
+  __device__ int frame(int t, int r) const { return t / pblocks * RF + r / RP; }
+  __device__ int pos(int t, int r) const { return t % pblocks * RP + r % RP; }
+  __device__ int token(int t, int r) const {
+    const int i = frame(t, r), k = pos(t, r);
+    return i < frames && k < per_frame ? i * per_frame + k : -1;
+  }
+  // Padding rows past S compute as their warp's first row (same frame, so the same key windows), rows of a
+  // frame past F as the tile's first.
+  __device__ int compute_token(int t, int r) const {
+    const int q = token(t, r), w0 = token(t, r & ~(RP - 1));
+    return q >= 0 ? q : (w0 >= 0 ? w0 : token(t, 0));
+  }
+  // Whether any query of tile qt may use any key of tile kt (exact: interval intersection per frame pair).
+  __device__ bool hits(const Radial& m, int qt, int kt) const {
+    const int ka = pos(qt, 0), kb = min(per_frame, ka + RP) - 1;
+    const int la = pos(kt, 0), lb = min(per_frame, la + RP) - 1;
+    const int i0 = frame(qt, 0), j0 = frame(kt, 0);
+    for (int i = i0; i < min(frames, i0 + RF); ++i) {
+      for (int j = j0; j < min(frames, j0 + RF); ++j) {
         int lo, hi;
-        span(i, k0, k1, j, lo, hi);
-        if (hi > lo && j * S + hi - 1 >= ka && j * S + lo <= kb) return true;
+        m.span(i, ka, kb, j, lo, hi);
+        if (hi > lo && hi - 1 >= la && lo <= lb) return true;
       }
     }
     return false;
   }
 };
-
-// Bits [lo, hi) of a 64-bit word, both clipped to [0, 64].
-__device__ __forceinline__ unsigned long long bit_range(int lo, int hi) {
-  lo = max(lo, 0);
-  hi = min(hi, 64);
-  if (hi <= lo) return 0ull;
-  const unsigned long long below_hi = hi == 64 ? ~0ull : (1ull << hi) - 1ull;
-  return below_hi & (~0ull << lo);
-}
 
 __device__ __forceinline__ int na_start(int len, int k, int d, int i) {
   const int g = i % d, ip = i / d;
@@ -256,8 +284,8 @@ __device__ int next_tile(const M& m, int from, int ntiles, int qa, int qb, int n
 // Radial: next key tile >= from that any query of [qa, qb] may use, from the CTA's tile bitmap over a window of
 // RB_WORDS * 32 tiles (refilled when the scan leaves it). Every thread of the CTA calls it with the same
 // arguments (it holds barriers) and gets the same answer; ntiles when none is left.
-__device__ __forceinline__ int radial_next_tile(const Radial& m, unsigned* rbits, int& rwin, int from, int ntiles,
-                                                int qa, int qb, int n) {
+__device__ __forceinline__ int radial_next_tile(const Radial& m, const Tiles<RADIAL>& tiles, unsigned* rbits,
+                                                int& rwin, int from, int ntiles, int qt) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   for (;;) {
     if (from >= ntiles) return ntiles;
@@ -266,7 +294,7 @@ __device__ __forceinline__ int radial_next_tile(const Radial& m, unsigned* rbits
       rwin = from & ~31;
       for (int wd = warp; wd < RB_WORDS && rwin + wd * 32 < ntiles; wd += TC_WARPS) {
         const int t = rwin + wd * 32 + lane;
-        const bool hit = t < ntiles && m.hits(qa, qb, t * TC_N, min(n, (t + 1) * TC_N) - 1);
+        const bool hit = t < ntiles && tiles.hits(m, qt, t);
         const unsigned ball = __ballot_sync(0xffffffffu, hit);
         if (lane == 0) rbits[wd] = ball;
       }
@@ -298,7 +326,8 @@ __device__ void attn_tc(const AttnParams p) {
   const auto mask = make_mask<KIND>(p, wtab);
 
   const int n = (int)p.tokens;
-  const int q0 = blockIdx.x * TC_M;
+  const Tiles<KIND> tiles(p);
+  const int q0 = blockIdx.x * TC_M;  // consecutive-token tiles only (dense, na3d)
   const int h = blockIdx.y;
   const i64 b = blockIdx.z;
   const i64 C = p.heads * D;
@@ -306,9 +335,13 @@ __device__ void attn_tc(const AttnParams p) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int qb = min(n - 1, q0 + TC_M - 1);
   const int wa = min(n - 1, q0 + warp * 16), wb = min(n - 1, q0 + warp * 16 + 15);
-  const bool warp_live = q0 + warp * 16 < n;
-  // this lane's two fragment rows (clamped to the last token: padding rows compute, never store)
-  const int qr[2] = {min(n - 1, q0 + warp * 16 + (lane >> 2)), min(n - 1, q0 + warp * 16 + (lane >> 2) + 8)};
+  const bool warp_live = tiles.token(blockIdx.x, warp * 16) >= 0;
+  // this lane's two fragment rows
+  int qr[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    qr[i] = tiles.compute_token(blockIdx.x, warp * 16 + (lane >> 2) + 8 * i);
+  }
   const typename MaskOf<KIND>::type::Row rows[2] = {mask.row(qr[0]), mask.row(qr[1])};
 
   uint32_t qa[D / 16][4];
@@ -332,16 +365,16 @@ __device__ void attn_tc(const AttnParams p) {
   float mrow[2] = {MASKED, MASKED}, lrow[2] = {0.f, 0.f};
   const float sl2 = p.scale * 1.4426950408889634f;
 
-  const int ntiles = (n + TC_N - 1) / TC_N;
+  const int ntiles = tiles.count();
   constexpr int CH = D / 8;  // 16-byte pieces per row
   auto load_tile = [&](int tile, int buf) {
     T* k = sK + buf * TC_N * P;
     T* v = sV + buf * TC_N * P;
     for (int i = threadIdx.x; i < TC_N * CH; i += TC_WARPS * 32) {
-      const int r = i / CH, c = i % CH, key = tile * TC_N + r;
-      const T* src = base + (i64)min(key, n - 1) * p.s_n + c * 8;
-      cp_async16(k + r * P + c * 8, src + C, key < n);  // zero-fill past the sequence
-      cp_async16(v + r * P + c * 8, src + 2 * C, key < n);
+      const int r = i / CH, c = i % CH, key = tiles.token(tile, r);
+      const T* src = base + (i64)max(key, 0) * p.s_n + c * 8;
+      cp_async16(k + r * P + c * 8, src + C, key >= 0);  // zero-fill past the sequence
+      cp_async16(v + r * P + c * 8, src + 2 * C, key >= 0);
     }
     cp_async_commit();
   };
@@ -354,7 +387,7 @@ __device__ void attn_tc(const AttnParams p) {
     if constexpr (KIND != RADIAL) {
       return next_tile(mask, from, ntiles, q0, qb, n);
     } else {
-      return radial_next_tile(mask, rbits, rwin, from, ntiles, q0, qb, n);
+      return radial_next_tile(mask, tiles, rbits, rwin, from, ntiles, blockIdx.x);
     }
   };
 
@@ -373,22 +406,26 @@ __device__ void attn_tc(const AttnParams p) {
     // per 16-key chunk: 0 skip, 1 all pairs allowed, 2 test each pair
     int flag[TC_N / TC_CHUNK];
     bool any = false;
-    // Radial: bit t of rm[r] = key k0 + t allowed for this lane's fragment row r (keys >= n never), built from
-    // the row's [lo, hi) interval in each key frame the tile touches; shifted so that bit 8j + (e & 1) is the
-    // key of score element s[j][e]. The chunk flags are the warp's OR / AND of the rows' masks (exact).
+    // Radial: bit t of rm[r] = row t of the key tile allowed for this lane's fragment row r (padding never),
+    // built from the row's [lo, hi) interval in each of the tile's key frames; shifted so that bit 8j + (e & 1)
+    // is the key of score element s[j][e]. The chunk flags are the warp's OR / AND of the rows' masks (exact).
     unsigned long long rm[2] = {0ull, 0ull};
     if constexpr (KIND == RADIAL) {
-      const int S = p.per_frame;
-      const int kend = min(n, k0 + TC_N);
+      // Chunk c of the tile = positions [l0, l0 + RP) of key frame j0 + c (positions >= S and frames >= F
+      // never). Both fragment rows lie in the warp's query frame, so one window width w per chunk: row k may
+      // use chunk bits [k - l0 - w, k - l0 + w] (written without overflow for w == ALL).
+      const int j0 = tiles.frame(tile, 0), l0 = tiles.pos(tile, 0);
+      const int lim = min(RP, p.per_frame - l0);
       if (warp_live) {
-        const int j0 = k0 / S, j1 = (kend - 1) / S;
-        for (int j = j0; j <= j1; ++j) {
-          const int fb = j * S - k0;  // frame start relative to the tile (may be negative)
+#pragma unroll
+        for (int c = 0; c < RF; ++c) {
+          if (j0 + c >= tiles.frames) break;
+          const int ww = mask.w(rows[0].i, j0 + c);
+          if (ww < 0) continue;
 #pragma unroll
           for (int r = 0; r < 2; ++r) {
-            int lo, hi;
-            mask.span(rows[r].i, rows[r].k, rows[r].k, j, lo, hi);
-            if (hi > lo) rm[r] |= bit_range(fb + lo, min(fb + hi, kend - k0));
+            const int d = rows[r].k - l0, lo = ww >= d ? 0 : d - ww, hi = ww >= lim - d ? lim : d + ww + 1;
+            if (hi > lo) rm[r] |= (unsigned long long)((1u << hi) - (1u << lo)) << (c * RP);
           }
         }
       }
@@ -532,8 +569,8 @@ __device__ void attn_tc(const AttnParams p) {
   }
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
-    const int q = q0 + warp * 16 + (lane >> 2) + 8 * i;
-    if (q >= n) continue;
+    const int q = tiles.token(blockIdx.x, warp * 16 + (lane >> 2) + 8 * i);  // recomputed: fewer live registers
+    if (q < 0) continue;
     const float inv = 1.f / lrow[i];  // every query has at least one allowed key (its own position)
     T* op = (T*)p.out + b * p.o_b + (i64)q * p.o_n + (i64)h * D;
 #pragma unroll

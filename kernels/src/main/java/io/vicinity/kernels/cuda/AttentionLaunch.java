@@ -67,7 +67,7 @@ final class AttentionLaunch {
     Supplier<String> shapes = () -> OP + " qkv " + Shapes.str(qkvShape) + " heads " + heads + " " + mask + " (" + path + ")";
     Pointer args = Pointer.to(params(qkv, out));
     if (path == KernelCatalog.AttnPath.FUSED_TENSOR_CORE) {
-      int blocks = (tokens + KernelCatalog.ATTN_TILE - 1) / KernelCatalog.ATTN_TILE;
+      int blocks = queryTiles();
       launcher.launch(kernel, new int[] {blocks, heads, batch}, KernelCatalog.ATTN_THREADS,
           KernelCatalog.attentionSharedBytes(headDim), shapes, args);
     } else {
@@ -76,6 +76,15 @@ final class AttentionLaunch {
       Shapes.require(blocks < Integer.MAX_VALUE, OP, "grid too large for qkv", qkvShape);
       launcher.launch(kernel, new int[] {(int) blocks, 1, 1}, KernelCatalog.ATTN_REF_WARPS * 32, 0, shapes, args);
     }
+  }
+
+  /** CTAs per (batch, head): attention.cu's Tiles, 64 consecutive tokens or, radial, 4 frames x 16 positions. */
+  int queryTiles() {
+    if (mask instanceof AttentionMask.Radial r) {
+      return (int) (CudaBackend.ceilDiv(r.frames(), KernelCatalog.ATTN_RADIAL_TILE_FRAMES)
+          * CudaBackend.ceilDiv(r.tokensPerFrame(), KernelCatalog.ATTN_RADIAL_TILE_POSITIONS));
+    }
+    return (int) CudaBackend.ceilDiv(tokens, KernelCatalog.ATTN_TILE);
   }
 
   static String maskName(AttentionMask mask) {

@@ -776,7 +776,7 @@ public final class CudaBackend implements Backend {
     return Pointer.to(new long[] {v});
   }
 
-  private static long ceilDiv(long a, long b) {
+  static long ceilDiv(long a, long b) {
     return (a + b - 1) / b;
   }
 }

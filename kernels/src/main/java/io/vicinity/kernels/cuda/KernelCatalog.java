@@ -60,6 +60,9 @@ final class KernelCatalog {
 
   /** Self-attention (attention.cu): queries per CTA and threads of the fused kernel, warps of the generic one. */
   static final int ATTN_TILE = 64;
+  /** Radial query and key tiles: 4 frames x 16 positions (attention.cu RF, RP). */
+  static final int ATTN_RADIAL_TILE_FRAMES = 4;
+  static final int ATTN_RADIAL_TILE_POSITIONS = 16;
   static final int ATTN_THREADS = 128;
   static final int ATTN_REF_WARPS = 4;
   static final int ATTN_REF_MAX_HEAD_DIM = 256;

@@ -98,9 +98,17 @@ public final class RadialBenchmark {
   /**
    * {fraction of pairs in 16-query x 16-key chunks holding an allowed pair (what the warps multiply), fraction
    * in 64 x 64 tiles holding one (what the CTAs load)}, from the mask's token rule; the kernel's classification
-   * is exact for radial masks.
+   * is exact for radial masks, whose tiles are 4 frames x 16 positions and chunks one frame x 16 positions.
    */
   static double[] coverage(AttentionMask m, int n) {
+    if (m instanceof AttentionMask.Radial r) {
+      return new double[] {RadialGranularity.fraction(r, 1, 16, 1, 16), RadialGranularity.fraction(r, 4, 16, 4, 16)};
+    }
+    return consecutiveTileCoverage(m, n);
+  }
+
+  /** {@link #coverage} for tiles of consecutive tokens (dense and na3d): 16 x 16 chunks, 64 x 64 tiles. */
+  static double[] consecutiveTileCoverage(AttentionMask m, int n) {
     int nb = (n + 15) / 16;
     boolean[] any = new boolean[nb * nb];
     for (int q = 0; q < n; q++) {

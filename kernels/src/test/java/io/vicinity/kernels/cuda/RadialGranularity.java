@@ -15,7 +15,8 @@ import java.util.Arrays;
 public final class RadialGranularity {
   /** {a, b, c, d}: query frames, query positions, key frames, key positions. */
   static final int[][] TILES = {
-    {1, 16, 1, 16}, {1, 16, 1, 8}, {2, 8, 1, 8}, {4, 4, 1, 8}, {4, 4, 2, 4}, {1, 64, 1, 8}, {1, 64, 1, 64}
+    {1, 16, 1, 16}, {1, 16, 1, 8}, {2, 8, 1, 8}, {4, 4, 1, 8}, {4, 4, 2, 4}, {1, 64, 1, 8}, {1, 64, 1, 64},
+    {4, 16, 4, 16}, {4, 16, 1, 16} // the kernel's CTA tile and warp chunk (attention.cu Tiles<RADIAL>)
   };
 
   private RadialGranularity() {}

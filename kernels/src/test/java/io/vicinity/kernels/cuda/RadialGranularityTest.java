@@ -13,7 +13,7 @@ class RadialGranularityTest {
   void frameAlignedTilesMatchTheBenchmarksChunkCoverage() {
     // With 32 tokens per frame, 16-token chunks never straddle frames: both counts must agree exactly.
     AttentionMask.Radial mask = new AttentionMask.Radial(24, 32, 1.0, false);
-    double chunks = RadialBenchmark.coverage(mask, 24 * 32)[0];
+    double chunks = RadialBenchmark.consecutiveTileCoverage(mask, 24 * 32)[0];
     assertEquals(chunks, RadialGranularity.fraction(mask, 1, 16, 1, 16), 1e-12);
   }
 
