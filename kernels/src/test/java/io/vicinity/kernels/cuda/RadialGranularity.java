@@ -13,10 +13,13 @@ import java.util.Arrays;
  * Usage: RadialGranularity [tokensPerFrame] [frames...] (defaults 196 and 16 32 64, the benchmark's shapes).
  */
 public final class RadialGranularity {
-  /** {a, b, c, d}: query frames, query positions, key frames, key positions. */
+  /**
+   * {a, b, c, d}: query frames, query positions, key frames, key positions. Our radial kernel's warps multiply
+   * 1x16 by 1x16 chunks and its CTAs load 4x16 by 4x16 tiles (attention.cu Tiles&lt;RADIAL&gt;).
+   */
   static final int[][] TILES = {
     {1, 16, 1, 16}, {1, 16, 1, 8}, {2, 8, 1, 8}, {4, 4, 1, 8}, {4, 4, 2, 4}, {1, 64, 1, 8}, {1, 64, 1, 64},
-    {4, 16, 4, 16}, {4, 16, 1, 16} // the kernel's CTA tile and warp chunk (attention.cu Tiles<RADIAL>)
+    {4, 16, 4, 16}
   };
 
   private RadialGranularity() {}
@@ -35,11 +38,44 @@ public final class RadialGranularity {
         System.out.printf("[radial-tiles] %d | %d | %.4f | %dx%d | %dx%d | %.4f | %.2fx | %.2fx%n", f, perFrame,
             density, t[0], t[1], t[2], t[3], frac, 1 / frac, 0.8 * frac / density);
       }
+      double banded = bestPerBand(mask, SMALL_TILES);
+      System.out.printf("[radial-tiles] %d | %d | %.4f | best 16-row tile per distance band | - | %.4f | %.2fx | %.2fx%n",
+          f, perFrame, density, banded, 1 / banded, 0.8 * banded / density);
     }
+  }
+
+  /** mma.sync-sized tiles (16 queries by 8 keys) for the per-band bound. */
+  static final int[][] SMALL_TILES = {
+    {1, 16, 1, 8}, {2, 8, 1, 8}, {4, 4, 1, 8}, {2, 8, 2, 4}, {4, 4, 2, 4}, {4, 4, 4, 2}, {8, 2, 8, 1}, {16, 1, 8, 1}
+  };
+
+  /**
+   * The fraction multiplied when each band of frame distances (0-1, then the mask's power-of-two bands) is a
+   * separate pass with the best of {@code tiles} for it: a lower bound for kernels that pick their tile per band.
+   */
+  static double bestPerBand(AttentionMask.Radial m, int[][] tiles) {
+    double sum = 0;
+    for (int lo = 0, hi = 1; lo < m.frames(); lo = hi + 1, hi = 2 * lo - 1) {
+      double best = Double.MAX_VALUE;
+      for (int[] t : tiles) {
+        best = Math.min(best, fraction(m, t[0], t[1], t[2], t[3], lo, hi));
+      }
+      sum += best;
+    }
+    return sum;
   }
 
   /** Fraction of all pairs inside (a x b query, c x d key) tiles that hold at least one allowed pair. */
   static double fraction(AttentionMask.Radial m, int a, int b, int c, int d) {
+    return fraction(m, a, b, c, d, 0, Integer.MAX_VALUE);
+  }
+
+  /**
+   * {@link #fraction} for the allowed pairs whose frame distance lies in [minDist, maxDist] only: what one pass
+   * of a kernel that handles those frame pairs multiplies. Passes over disjoint distance bands can each use
+   * their own tile shape and be merged like split-key attention (partial outputs with their log-sum-exp).
+   */
+  static double fraction(AttentionMask.Radial m, int a, int b, int c, int d, int minDist, int maxDist) {
     int frames = m.frames(), s = m.tokensPerFrame();
     long multiplied = 0;
     for (int i0 = 0; i0 < frames; i0 += a) {
@@ -48,7 +84,12 @@ public final class RadialGranularity {
         for (int j0 = 0; j0 < frames; j0 += c) {
           for (int l0 = 0; l0 < s; l0 += d) {
             int kj1 = Math.min(frames, j0 + c), kl1 = Math.min(s, l0 + d);
-            if (anyAllowed(m, i0, qi1, p0, qp1, j0, kj1, l0, kl1)) {
+            int nearest = Math.max(0, Math.max(j0 - (qi1 - 1), i0 - (kj1 - 1)));
+            int farthest = Math.max(kj1 - 1 - i0, qi1 - 1 - j0);
+            if (farthest < minDist || nearest > maxDist) {
+              continue;
+            }
+            if (anyAllowed(m, i0, qi1, p0, qp1, j0, kj1, l0, kl1, minDist, maxDist)) {
               multiplied += (long) (qi1 - i0) * (qp1 - p0) * (kj1 - j0) * (kl1 - l0);
             }
           }
@@ -59,11 +100,15 @@ public final class RadialGranularity {
     return multiplied / (n * n);
   }
 
-  private static boolean anyAllowed(AttentionMask m, int i0, int i1, int p0, int p1, int j0, int j1, int l0, int l1) {
-    int s = ((AttentionMask.Radial) m).tokensPerFrame(); // token index = frame * S + position
+  private static boolean anyAllowed(AttentionMask.Radial m, int i0, int i1, int p0, int p1, int j0, int j1, int l0,
+      int l1, int minDist, int maxDist) {
+    int s = m.tokensPerFrame(); // token index = frame * S + position
     for (int i = i0; i < i1; i++) {
       for (int p = p0; p < p1; p++) {
         for (int j = j0; j < j1; j++) {
+          if (Math.abs(i - j) < minDist || Math.abs(i - j) > maxDist) {
+            continue;
+          }
           for (int l = l0; l < l1; l++) {
             if (m.allowed(i * s + p, j * s + l)) {
               return true;
