@@ -510,20 +510,28 @@ __device__ void attn_tc(const AttnParams p) {
           cmax[e >> 1] = fmaxf(cmax[e >> 1], v);
         }
       }
-      float corr[2];
+      float mnew[2];
 #pragma unroll
       for (int i = 0; i < 2; ++i) {
         cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 1));
         cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 2));
-        const float mnew = fmaxf(mrow[i], FULL ? cmax[i] * sl2 : cmax[i]);
-        corr[i] = exp2f(mrow[i] - mnew);
-        mrow[i] = mnew;
-        lrow[i] *= corr[i];
+        mnew[i] = fmaxf(mrow[i], FULL ? cmax[i] * sl2 : cmax[i]);
       }
+      // Once the row maxima settle most tiles leave them unchanged; the rescale by exp2(0) = 1 is then skipped
+      // for the whole warp (exact: it would multiply by 1).
+      if (!__all_sync(0xffffffffu, mnew[0] == mrow[0] && mnew[1] == mrow[1])) {
+        float corr[2];
 #pragma unroll
-      for (int j = 0; j < D / 8; ++j) {
-        o[j][0] *= corr[0]; o[j][1] *= corr[0];
-        o[j][2] *= corr[1]; o[j][3] *= corr[1];
+        for (int i = 0; i < 2; ++i) {
+          corr[i] = exp2f(mrow[i] - mnew[i]);
+          mrow[i] = mnew[i];
+          lrow[i] *= corr[i];
+        }
+#pragma unroll
+        for (int j = 0; j < D / 8; ++j) {
+          o[j][0] *= corr[0]; o[j][1] *= corr[0];
+          o[j][2] *= corr[1]; o[j][3] *= corr[1];
+        }
       }
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) {
