@@ -5,32 +5,18 @@ neighborhood block mask and the relative-position bias as score_mod, dense SDPA 
 unfused gather implementation. CUDA events, warm-up, median of many, 3 rotating input sets. Also measures
 device-to-device copy bandwidth (the memory-floor denominator) and checks flex vs gather agree.
 """
-import statistics
 import sys
 
 import torch
 import torch.nn.functional as F
 from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
+from cuda_timing import time_ms  # scripts/bench, on sys.path as the script's own directory
+
 SHAPES = [(56, 56, 2, 1), (56, 56, 2, 8), (28, 28, 4, 4), (14, 14, 8, 2)]
 B, D, K = 64, 32, 7
 ITERS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 dev = "cuda"
-
-
-def time_ms(fn, sets, iters=ITERS, warmup=10):
-    for i in range(warmup):
-        fn(*sets[i % len(sets)])
-    torch.cuda.synchronize()
-    ts = []
-    for i in range(iters):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn(*sets[i % len(sets)])
-        e.record()
-        ts.append((s, e))
-    torch.cuda.synchronize()
-    return statistics.median(s.elapsed_time(e) for s, e in ts)
 
 
 def window(L, d):
@@ -98,8 +84,8 @@ def main():
             return F.scaled_dot_product_attention(q, k, v)
 
         err = (flex(*sets[0]).float() - gather(*sets[0]).float()).abs().max().item()
-        t_flex = time_ms(flex, sets)
-        t_sdpa = time_ms(sdpa, sets)
+        t_flex = time_ms(flex, sets, ITERS)
+        t_sdpa = time_ms(sdpa, sets, ITERS)
         t_gather = time_ms(gather, sets, iters=max(10, ITERS // 5))
         flops = 4 * B * heads * N * K * K * D
         floor_ms = B * N * heads * D * 4 * 2 / 3.0e12 * 1e3

@@ -7,33 +7,19 @@ SDPA with the same boolean mask (16 frames) and prints flex's block density (128
 Usage: radial_anchors.py [iters] [batch] [frames...]
 """
 import math
-import statistics
 import sys
 
 import torch
 import torch.nn.functional as F
 from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
+from cuda_timing import time_ms  # scripts/bench, on sys.path as the script's own directory
+
 HEADS, D, S = 12, 64, 196
 ITERS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 B = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 FRAMES = [int(x) for x in sys.argv[3:]] or [16, 32, 64]
 dev = "cuda"
-
-
-def time_ms(fn, sets, iters=ITERS, warmup=10):
-    for i in range(warmup):
-        fn(*sets[i % len(sets)])
-    torch.cuda.synchronize()
-    ts = []
-    for i in range(iters):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn(*sets[i % len(sets)])
-        e.record()
-        ts.append((s, e))
-    torch.cuda.synchronize()
-    return statistics.median(s.elapsed_time(e) for s, e in ts)
 
 
 def w_table(frames, delta=1.0):
@@ -92,8 +78,8 @@ def main():
             allowed = mask_mod(None, None, qi[:, None], qi[None, :])
             ref = F.scaled_dot_product_attention(*(t.float() for t in sets[0]), attn_mask=allowed)
             err = ((flex(*sets[0]).float() - ref).norm() / ref.norm()).item()
-        t_sdpa = time_ms(F.scaled_dot_product_attention, sets)
-        t_flex = time_ms(flex, sets)
+        t_sdpa = time_ms(F.scaled_dot_product_attention, sets, ITERS)
+        t_flex = time_ms(flex, sets, ITERS)
         dens = density(frames, w)
         rows.append((frames, n, dens, 1.0 - bm.sparsity() / 100.0, t_sdpa, t_flex, err))
     print("[radial-anchors] frames | tokens | density | flex block density | sdpa dense ms | flex radial ms | flex speedup"

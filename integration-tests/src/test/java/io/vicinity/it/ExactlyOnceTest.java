@@ -34,12 +34,7 @@ class ExactlyOnceTest {
   static void setUp() throws IOException {
     model = tmp.resolve("demo-model");
     DemoCheckpoint.write(model);
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("vicinity-it-exactly-once")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate();
+    spark = JobOutput.localJobSession("vicinity-it-exactly-once");
   }
 
   @AfterAll

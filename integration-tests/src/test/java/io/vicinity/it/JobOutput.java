@@ -38,6 +38,16 @@ final class JobOutput {
 
   private JobOutput() {}
 
+  /** A local[2] session in the test JVM for tests that run the job in-process (the job picks it up). */
+  static SparkSession localJobSession(String appName) {
+    return SparkSession.builder()
+        .master("local[2]")
+        .appName(appName)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate();
+  }
+
   /** A small local session in the test JVM, only for reading Parquet back. */
   static SparkSession readerSession() {
     return SparkSession.builder()

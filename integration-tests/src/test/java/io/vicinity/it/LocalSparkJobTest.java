@@ -54,12 +54,7 @@ class LocalSparkJobTest {
     TestImages.writeTo(input);
     model = tmp.resolve("demo-model");
     DemoCheckpoint.write(model);
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("vicinity-it")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate();
+    spark = JobOutput.localJobSession("vicinity-it");
   }
 
   @AfterAll

@@ -57,8 +57,7 @@ class SegmentJobTest {
     Files.createDirectories(input.resolve("sub"));
     Files.write(input.resolve("sub/broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
     Files.writeString(input.resolve("notes.txt"), "not an image");
-    spark = SparkSession.builder().master("local[2]").appName("vicinity-it-segment")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    spark = JobOutput.localJobSession("vicinity-it-segment");
   }
 
   @AfterAll

@@ -1,18 +1,11 @@
 package io.vicinity.kernels.cuda;
 
-import static jcuda.driver.JCudaDriver.cuEventCreate;
-import static jcuda.driver.JCudaDriver.cuEventDestroy;
-import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
-import static jcuda.driver.JCudaDriver.cuEventSynchronize;
-
 import io.vicinity.kernels.Activation;
 import io.vicinity.kernels.DType;
 import io.vicinity.kernels.Epilogue;
 import io.vicinity.kernels.Tensor;
 import java.util.Arrays;
 import java.util.Random;
-import jcuda.driver.CUevent;
 
 /**
  * Times CudaBackend.linear (bf16, fp32 accumulate) at the DiNAT-mini shapes of a batch of 256 at 224 px
@@ -85,29 +78,7 @@ public final class GemmBenchmark {
 
   static void time(CudaBackend gpu, Tensor x, Tensor w, Tensor bias, Epilogue e, int m, int k, int n, int kind,
       int iters, String label) {
-    for (int i = 0; i < 5; i++) {
-      gpu.linear(x, w, bias, e).close();
-    }
-    gpu.synchronize();
-    float[] ms = new float[iters];
-    float[] one = new float[1];
-    for (int i = 0; i < iters; i++) {
-      CUevent s = new CUevent();
-      CUevent t = new CUevent();
-      cuEventCreate(s, 0);
-      cuEventCreate(t, 0);
-      cuEventRecord(s, gpu.stream());
-      Tensor out = gpu.linear(x, w, bias, e);
-      cuEventRecord(t, gpu.stream());
-      cuEventSynchronize(t);
-      cuEventElapsedTime(one, s, t);
-      ms[i] = one[0];
-      out.close();
-      cuEventDestroy(s);
-      cuEventDestroy(t);
-    }
-    Arrays.sort(ms);
-    double sec = ms[iters / 2] * 1e-3;
+    double sec = GpuTimer.oneByOne(gpu, 5, iters, i -> gpu.linear(x, w, bias, e))[0] * 1e-3;
     double flops = 2.0 * m * k * n;
     double bytes = 2.0 * ((double) m * k + (double) n * k + (double) m * n * (kind == 2 ? 2 : 1));
     double floor = Math.max(flops / PEAK, bytes / BANDWIDTH);

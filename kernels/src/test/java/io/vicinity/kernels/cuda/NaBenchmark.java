@@ -1,16 +1,9 @@
 package io.vicinity.kernels.cuda;
 
-import static jcuda.driver.JCudaDriver.cuEventCreate;
-import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
-import static jcuda.driver.JCudaDriver.cuEventSynchronize;
-
 import io.vicinity.kernels.DType;
 import io.vicinity.kernels.NaParams;
 import io.vicinity.kernels.Tensor;
-import java.util.Arrays;
 import java.util.Random;
-import jcuda.driver.CUevent;
 
 /**
  * Times the fused NA kernel at DiNAT-mini shapes (bf16, batch 64, head_dim 32, kernel 7) with CUDA events
@@ -53,39 +46,14 @@ public final class NaBenchmark {
     }
     Tensor rpb = gpu.fromHost(rpbData, heads, 2 * KERNEL - 1, 2 * KERNEL - 1);
     NaParams p = new NaParams(heads, KERNEL, dil);
-    for (int i = 0; i < 20; i++) {
-      gpu.neighborhoodAttention2d(qkv[i % 3], rpb, p).close();
-    }
-    gpu.synchronize();
-    CUevent[] start = new CUevent[iters];
-    CUevent[] end = new CUevent[iters];
-    for (int i = 0; i < iters; i++) {
-      start[i] = new CUevent();
-      end[i] = new CUevent();
-      cuEventCreate(start[i], 0);
-      cuEventCreate(end[i], 0);
-    }
-    for (int i = 0; i < iters; i++) {
-      cuEventRecord(start[i], gpu.stream());
-      Tensor out = gpu.neighborhoodAttention2d(qkv[i % 3], rpb, p);
-      cuEventRecord(end[i], gpu.stream());
-      out.close();
-    }
-    float[] ms = new float[iters];
-    float[] one = new float[1];
-    for (int i = 0; i < iters; i++) {
-      cuEventSynchronize(end[i]);
-      cuEventElapsedTime(one, start[i], end[i]);
-      ms[i] = one[0];
-    }
-    Arrays.sort(ms);
-    double med = ms[iters / 2] * 1e-3;
+    double[] ms = GpuTimer.queued(gpu, 20, iters, i -> gpu.neighborhoodAttention2d(qkv[i % 3], rpb, p));
+    double med = ms[0] * 1e-3;
     double flops = 4.0 * BATCH * heads * h * w * KERNEL * KERNEL * DIM;
     double bytes = (double) BATCH * h * w * (3 * c + c) * 2;
     double floor = bytes / BANDWIDTH;
     String path = KernelCatalog.naPath(DType.BF16, DIM, KERNEL, 227 * 1024).toString();
     System.out.printf("[na-bench] %dx%d heads=%d dil=%d | %s | %.1f | %.1f | %.1f | %.1f | %.2f%n", h, w, heads, dil, path,
-        med * 1e6, ms[0] * 1e3, flops / med / 1e12, floor * 1e6, med / floor);
+        med * 1e6, ms[1] * 1e3, flops / med / 1e12, floor * 1e6, med / floor);
     for (Tensor t : qkv) {
       t.close();
     }

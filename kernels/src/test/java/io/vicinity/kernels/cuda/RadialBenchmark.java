@@ -1,17 +1,10 @@
 package io.vicinity.kernels.cuda;
 
-import static jcuda.driver.JCudaDriver.cuEventCreate;
-import static jcuda.driver.JCudaDriver.cuEventDestroy;
-import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
-import static jcuda.driver.JCudaDriver.cuEventSynchronize;
-
 import io.vicinity.kernels.AttentionMask;
 import io.vicinity.kernels.DType;
 import io.vicinity.kernels.Tensor;
 import java.util.Arrays;
 import java.util.Random;
-import jcuda.driver.CUevent;
 
 /**
  * Radial vs dense selfAttention on one ViT-Base attention layer (12 heads x 64, bf16), latent frames of 14x14
@@ -64,35 +57,7 @@ public final class RadialBenchmark {
 
   /** {median ms, min ms} of selfAttention. */
   static double[] time(CudaBackend gpu, Tensor[] qkv, AttentionMask m, int iters) {
-    for (int i = 0; i < 10; i++) {
-      gpu.selfAttention(qkv[i % 3], HEADS, m).close();
-    }
-    gpu.synchronize();
-    CUevent[] start = new CUevent[iters];
-    CUevent[] end = new CUevent[iters];
-    for (int i = 0; i < iters; i++) {
-      start[i] = new CUevent();
-      end[i] = new CUevent();
-      cuEventCreate(start[i], 0);
-      cuEventCreate(end[i], 0);
-    }
-    for (int i = 0; i < iters; i++) {
-      cuEventRecord(start[i], gpu.stream());
-      Tensor out = gpu.selfAttention(qkv[i % 3], HEADS, m);
-      cuEventRecord(end[i], gpu.stream());
-      out.close();
-    }
-    float[] ms = new float[iters];
-    float[] one = new float[1];
-    for (int i = 0; i < iters; i++) {
-      cuEventSynchronize(end[i]);
-      cuEventElapsedTime(one, start[i], end[i]);
-      ms[i] = one[0];
-      cuEventDestroy(start[i]);
-      cuEventDestroy(end[i]);
-    }
-    Arrays.sort(ms);
-    return new double[] {ms[iters / 2], ms[0]};
+    return GpuTimer.queued(gpu, 10, iters, i -> gpu.selfAttention(qkv[i % 3], HEADS, m));
   }
 
   /**

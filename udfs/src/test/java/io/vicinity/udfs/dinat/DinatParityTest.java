@@ -16,8 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,17 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class DinatParityTest {
   static final double TOLERANCE = DinatParity.TOLERANCE;
-  private static Backend cpu;
-
-  @BeforeAll
-  static void open() {
-    cpu = new CpuBackend();
-  }
-
-  @AfterAll
-  static void close() {
-    cpu.close();
-  }
+  @AutoClose private static final Backend cpu = new CpuBackend();
 
   @ParameterizedTest
   @ValueSource(strings = {"k7_classifier_safetensors", "k3_layerscale_sharded", "k5_model_bin"})

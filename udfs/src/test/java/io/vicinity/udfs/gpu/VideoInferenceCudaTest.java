@@ -32,7 +32,7 @@ class VideoInferenceCudaTest {
   @ParameterizedTest
   @ValueSource(strings = {"fp32", "bf16"})
   void offHeapClipsGiveTheHeapPathsResults(String precision) throws Exception {
-    VideoMaeCudaParityTest.gpuOrSkip(Precision.computeType(precision)).close();
+    DinatCudaParityTest.gpuOrSkip(Precision.computeType(precision)).close();
     Path dir = Fixtures.dir("fixtures/videomae/cls_keybias");
     VideoFixtures.Clips pixels = VideoFixtures.readClips(dir.resolve("pixel_values.npy"));
     int per = pixels.channelsLast().length / pixels.count();

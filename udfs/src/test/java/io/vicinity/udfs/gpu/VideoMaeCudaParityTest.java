@@ -2,12 +2,10 @@ package io.vicinity.udfs.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vicinity.kernels.DType;
-import io.vicinity.kernels.cuda.CudaAvailability;
 import io.vicinity.kernels.cuda.CudaBackend;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.testing.Compare;
@@ -28,14 +26,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class VideoMaeCudaParityTest {
 
-  static CudaBackend gpuOrSkip(DType dtype) {
-    // Debug mode: pool blocks are NaN-poisoned and every launch is checked, so an unwritten element fails.
-    System.setProperty(CudaBackend.DEBUG_PROPERTY, "true");
-    CudaAvailability a = CudaBackend.availability();
-    assumeTrue(a.available(), () -> "CUDA backend not available: " + a);
-    return CudaBackend.create(0, dtype);
-  }
-
   @ParameterizedTest
   @CsvSource({"cls_keybias, F32", "model_legacy, F32", "cls_keybias, BF16", "model_legacy, BF16"})
   void allAttentionModesMatchReferences(String name, DType dtype) throws Exception {
@@ -44,7 +34,7 @@ class VideoMaeCudaParityTest {
     // bf16: the clip-dependent part (clip minus the mean over clips) is a small difference of bf16-rounded
     // 48-wide activations; measured 0.026 with plain dense attention, so it gets 3e-2 (per clip stays 1e-2)
     double centeredTol = dtype == DType.F32 ? tol : 3e-2;
-    try (CudaBackend gpu = gpuOrSkip(dtype);
+    try (CudaBackend gpu = DinatCudaParityTest.gpuOrSkip(dtype);
         HfModelDir model = HfModelDir.open(dir.resolve("model"));
         VideoMaeModel videomae = VideoMaeModel.load(model, gpu)) {
       VideoFixtures.Clips clips = VideoFixtures.readClips(dir.resolve("pixel_values.npy"));
@@ -55,7 +45,7 @@ class VideoMaeCudaParityTest {
       VideoFixtures.Clips clip = VideoFixtures.readClips(dir.resolve("long_pixel_values.npy"));
       int modes = 0;
       for (JsonNode mode : new ObjectMapper().readTree(dir.resolve("masks.json").toFile())) {
-        VideoAttention attention = attentionOf(mode);
+        VideoAttention attention = VideoFixtures.attentionOf(mode);
         VideoMaeModel.Output out = videomae.forward(clip.channelsLast(), 1, clip.frames(), attention, true);
         check(name + " " + dtype + " " + attention, dir, "long_" + mode.get("name").asText() + "_", out, 1,
             videomae.hasClassifier(), tol, centeredTol);
@@ -63,20 +53,6 @@ class VideoMaeCudaParityTest {
       }
       assertTrue(modes > 0, "no masked modes in " + dir.resolve("masks.json"));
     }
-  }
-
-  static VideoAttention attentionOf(JsonNode mode) {
-    if ("radial".equals(mode.get("kind").asText())) {
-      return VideoAttention.radial(mode.get("dense_layers").asInt(), mode.get("delta").asDouble(),
-          mode.get("sink").asBoolean());
-    }
-    int[] kernel = new int[3];
-    int[] dilation = new int[3];
-    for (int i = 0; i < 3; i++) {
-      kernel[i] = mode.get("kernel").get(i).asInt();
-      dilation[i] = mode.get("dilation").get(i).asInt();
-    }
-    return VideoAttention.neighborhood3d(kernel, dilation);
   }
 
   static void check(String what, Path dir, String prefix, VideoMaeModel.Output out, int n, boolean classifier,

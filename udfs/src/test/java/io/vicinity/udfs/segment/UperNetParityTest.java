@@ -13,8 +13,7 @@ import io.vicinity.udfs.testing.Layouts;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,17 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class UperNetParityTest {
   static final double TOLERANCE = 1e-4;
-  private static Backend cpu;
-
-  @BeforeAll
-  static void open() {
-    cpu = new CpuBackend();
-  }
-
-  @AfterAll
-  static void close() {
-    cpu.close();
-  }
+  @AutoClose private static final Backend cpu = new CpuBackend();
 
   @ParameterizedTest
   @ValueSource(strings = {UperNetFixtures.FOUR_STAGES, UperNetFixtures.MANY_CLASSES})

@@ -16,8 +16,7 @@ import io.vicinity.udfs.testing.Npy;
 import io.vicinity.udfs.testing.VideoFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,17 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class VideoMaeParityTest {
   static final double TOLERANCE = 1e-4;
-  private static Backend cpu;
-
-  @BeforeAll
-  static void open() {
-    cpu = new CpuBackend();
-  }
-
-  @AfterAll
-  static void close() {
-    cpu.close();
-  }
+  @AutoClose private static final Backend cpu = new CpuBackend();
 
   static Path fixture(String name) {
     return Fixtures.dir("fixtures/videomae/" + name);
@@ -84,7 +73,7 @@ class VideoMaeParityTest {
     try (HfModelDir model = HfModelDir.open(dir.resolve("model"));
         VideoMaeModel videomae = VideoMaeModel.load(model, cpu)) {
       for (JsonNode mode : modes) {
-        VideoAttention attention = attentionOf(mode);
+        VideoAttention attention = VideoFixtures.attentionOf(mode);
         VideoMaeModel.Output out = videomae.forward(clip.channelsLast(), 1, clip.frames(), attention, true);
         String what = name + " " + attention;
         assertOutputs(what, dir, "long_" + mode.get("name").asText() + "_", out, 1, videomae.hasClassifier());
@@ -98,20 +87,6 @@ class VideoMaeParityTest {
         assertTrue(Compare.maxRelativeError(out.lastHidden()[0], dense) > 1e-2, what + " equals dense");
       }
     }
-  }
-
-  static VideoAttention attentionOf(JsonNode mode) {
-    if ("radial".equals(mode.get("kind").asText())) {
-      return VideoAttention.radial(mode.get("dense_layers").asInt(), mode.get("delta").asDouble(),
-          mode.get("sink").asBoolean());
-    }
-    int[] kernel = new int[3];
-    int[] dilation = new int[3];
-    for (int i = 0; i < 3; i++) {
-      kernel[i] = mode.get("kernel").get(i).asInt();
-      dilation[i] = mode.get("dilation").get(i).asInt();
-    }
-    return VideoAttention.neighborhood3d(kernel, dilation);
   }
 
   @Test
