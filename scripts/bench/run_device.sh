@@ -4,7 +4,8 @@
 # ImageInference on CUDA vs Hugging Face fixtures), bench (NA kernel), gemm (GEMM shapes), anchors (NA
 # PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run),
 # segment (UperNet + DiNAT-mini at 512x512: the anchor writes the checkpoint, ours then the anchor time it),
-# graphs (CUDA graph replay vs eager: DinatCudaGraphTest, then DinatBenchmark ... graphs at batch 256 and 8).
+# graphs (CUDA graph replay vs eager: DinatCudaGraphTest, then DinatBenchmark ... graphs at batch 256 and 8),
+# upload (the job's input path, direct host buffers -> forward, against the forward from a GPU tensor).
 # Logs go to $OUT (or ./out). Usage: bash scripts/bench/run_device.sh [step]...
 set -uo pipefail
 OUT=${OUT:-out}
@@ -49,6 +50,17 @@ for step in $steps; do
       PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_anchor.py "$M" 256 20 2>&1 | tee "$OUT/model-anchor.log" \
         | grep -v -i warn
       "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" 256 20 2>&1 | tee "$OUT/model-bench.log"
+      ;;
+    upload)
+      # The Spark job's input path (float32 images in direct host buffers -> forward) against the forward from a
+      # tensor already on the GPU, and the upload alone, at the batches in UPLOAD_BATCHES (DinatBenchmark).
+      M=/tmp/dinat-mini
+      [[ -f "$M/config.json" ]] || PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_mini_write.py "$M" 2>&1 \
+        | tee "$OUT/upload-write.log" | grep -v -i warn
+      for b in ${UPLOAD_BATCHES:-64 256}; do
+        "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" "$b" 20 2>&1 | tee "$OUT/upload-$b.log" \
+          | grep -E "^\[model-bench\] [a-zA-Z]"
+      done
       ;;
     graphs)
       # CUDA graph replay vs eager (DinatModel.forwardGraphed): the graph GPU test, then both timed at batch 256 and 8

@@ -6,6 +6,8 @@ import io.vicinity.kernels.cuda.CudaBackend;
 import io.vicinity.udfs.dinat.DinatConfig;
 import io.vicinity.udfs.dinat.DinatModel;
 import io.vicinity.udfs.hf.HfModelDir;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,6 +75,13 @@ public final class DinatBenchmark {
       System.out.printf("[model-bench] cuMemAlloc calls during the timed loops: %d (tensor), %d (uint8); pool reserved %.2f GB%n",
           allocsTensor, allocsU8, gpu.reservedBytes() / 1e9);
 
+      // The Spark job's path: preprocessed float32 images in direct (off-heap) buffers, one per image.
+      List<ByteBuffer> direct = directImages(pixels, batch);
+      double directMs = median(iters, () -> model.forward(direct, batch, SIZE, SIZE));
+      report("float32 pixels in direct host buffers -> forward(List<ByteBuffer>) (the job's path)", batch, directMs, gflop);
+      double uploadMs = median(iters, () -> gpu.fromHost(direct, batch, SIZE, SIZE, 3).close());
+      System.out.printf("[model-bench] of which the upload alone (fromHost of the direct buffers): %.2f ms%n", uploadMs);
+
       // One forward with an event pair around every launch: where the device time goes.
       gpu.synchronize();
       long t0 = System.nanoTime();
@@ -83,6 +92,18 @@ public final class DinatBenchmark {
       breakdown(prof, wallMs);
       x.close();
     }
+  }
+
+  /** {@code pixels} split into one little-endian float32 direct buffer per image, as the job's Arrow memory. */
+  static List<ByteBuffer> directImages(float[] pixels, int batch) {
+    int per = pixels.length / batch;
+    List<ByteBuffer> out = new ArrayList<>(batch);
+    for (int i = 0; i < batch; i++) {
+      ByteBuffer b = ByteBuffer.allocateDirect(per * 4).order(ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(pixels, i * per, per);
+      out.add(b);
+    }
+    return out;
   }
 
   /**
