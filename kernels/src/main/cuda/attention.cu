@@ -281,9 +281,9 @@ __device__ int next_tile(const M& m, int from, int ntiles, int qa, int qb, int n
   return ntiles;
 }
 
-// Radial: next key tile >= from that any query of [qa, qb] may use, from the CTA's tile bitmap over a window of
-// RB_WORDS * 32 tiles (refilled when the scan leaves it). Every thread of the CTA calls it with the same
-// arguments (it holds barriers) and gets the same answer; ntiles when none is left.
+// Radial: next key tile >= from that any query of query tile qt may use, from the CTA's tile bitmap over a
+// window of RB_WORDS * 32 tiles (refilled when the scan leaves it). Every thread of the CTA calls it with the
+// same arguments (it holds barriers) and gets the same answer; ntiles when none is left.
 __device__ __forceinline__ int radial_next_tile(const Radial& m, const Tiles<RADIAL>& tiles, unsigned* rbits,
                                                 int& rwin, int from, int ntiles, int qt) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;

@@ -49,7 +49,7 @@ final class KernelLauncher {
   void launch(String kernel, int[] grid, int block, int sharedBytes, Supplier<String> shapes, Pointer... args) {
     CUfunction f = function(kernel);
     // Raised for every size a kernel is first launched with, not only above 48 KB: static shared memory
-    // (e.g. the radial kernel's run table) counts against the same 48 KB default.
+    // (e.g. the radial kernel's tile bitmap) counts against the same 48 KB default.
     if (sharedBytes > 0 && sharedLimit.getOrDefault(kernel, 0) < sharedBytes) {
       check(cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
           "cuFuncSetAttribute(max dynamic smem " + sharedBytes + ")", kernel, shapes);
