@@ -250,13 +250,12 @@ public final class CudaBackend implements Backend {
     while (done < total) {
       int len = (int) Math.min(STAGING_CHUNK_BYTES, total - done);
       ByteBuffer chunk = staging.buffer(len);
-      // (source buffer, source offset, chunk offset, bytes) for each run of this chunk
-      List<long[]> runs = new ArrayList<>();
+      List<CopyRun> runs = new ArrayList<>();
       for (int at = 0; at < len; ) {
         ByteBuffer src = direct.get(part);
         int n = Math.min(src.limit() - from, len - at);
         for (int off = 0; off < n; off += COPY_PIECE_BYTES) {
-          runs.add(new long[] {part, from + off, at + off, Math.min(COPY_PIECE_BYTES, n - off)});
+          runs.add(new CopyRun(src, from + off, at + off, Math.min(COPY_PIECE_BYTES, n - off)));
         }
         at += n;
         from += n;
@@ -265,8 +264,8 @@ public final class CudaBackend implements Backend {
         }
       }
       inPieces(runs.size(), i -> {
-        long[] r = runs.get(i);
-        chunk.put((int) r[2], direct.get((int) r[0]), (int) r[1], (int) r[3]);
+        CopyRun r = runs.get(i);
+        chunk.put(r.to(), r.src(), r.from(), r.bytes());
       });
       CudaException.check(cuMemcpyHtoDAsync(dst.offset(done), staging.pointer(), len, stream),
           "cuMemcpyHtoDAsync(" + len + " bytes)");
@@ -334,6 +333,9 @@ public final class CudaBackend implements Backend {
       sync("upload");
     }
   }
+
+  /** {@code bytes} of {@code src} from its index {@code from} to the staging chunk's index {@code to}. */
+  private record CopyRun(ByteBuffer src, int from, int to, int bytes) {}
 
   /** Runs piece 0..n-1 of a staging fill, in parallel when there is more than one (disjoint absolute puts). */
   private static void inPieces(int n, IntConsumer piece) {
