@@ -94,10 +94,19 @@ final class ModelDirectory {
       Files.createDirectories(target.getParent());
       Path partial = Files.createTempDirectory(target.getParent(), "partial-");
       long bytes = 0;
-      for (FileStatus file : files) {
-        try (InputStream in = fs.open(file.getPath())) {
-          bytes += Files.copy(in, partial.resolve(file.getPath().getName()));
+      try {
+        for (FileStatus file : files) {
+          try (InputStream in = fs.open(file.getPath())) {
+            bytes += Files.copy(in, partial.resolve(file.getPath().getName()));
+          }
         }
+      } catch (IOException | RuntimeException e) {
+        try {
+          deleteTree(partial); // a failed copy leaves nothing behind in the temp directory
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
       }
       try {
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
