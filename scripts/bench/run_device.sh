@@ -19,6 +19,12 @@ CP="$D/test-classes:$BASE"
 UCP="$D/udfs-test-classes:udfs/src/test/resources:$D/vicinity-udfs.jar:$BASE:$(ls "$D"/lib/*.jar | paste -sd:)"
 JUNIT="$D/junit-platform-console-standalone-1.13.4.jar"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv | tee "$OUT/gpu.txt"
+# The random-weight DiNAT-mini of dinat_anchor.py, written once per machine (no compile, no timing).
+MINI=/tmp/dinat-mini
+mini_model() {
+  [[ -f "$MINI/config.json" ]] || PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_mini_write.py "$MINI" 2>&1 \
+    | tee "$OUT/$1-write.log" | grep -v -i warn
+}
 steps=${*:-tests bench anchors}
 for step in $steps; do
   case $step in
@@ -46,32 +52,27 @@ for step in $steps; do
         | tee "$OUT/bf16-ref.log" | grep "\[bf16-ref\]"
       ;;
     model)
-      M=/tmp/dinat-mini
-      PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_anchor.py "$M" 256 20 2>&1 | tee "$OUT/model-anchor.log" \
+      PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_anchor.py "$MINI" 256 20 2>&1 | tee "$OUT/model-anchor.log" \
         | grep -v -i warn
-      "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" 256 20 2>&1 | tee "$OUT/model-bench.log"
+      "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$MINI" 256 20 2>&1 | tee "$OUT/model-bench.log"
       ;;
     upload)
       # The Spark job's input path (float32 images in direct host buffers -> forward) against the forward from a
       # tensor already on the GPU, and the upload alone, at the batches in UPLOAD_BATCHES (DinatBenchmark).
-      M=/tmp/dinat-mini
-      [[ -f "$M/config.json" ]] || PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_mini_write.py "$M" 2>&1 \
-        | tee "$OUT/upload-write.log" | grep -v -i warn
+      mini_model upload
       for b in ${UPLOAD_BATCHES:-64 256}; do
-        "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" "$b" 20 2>&1 | tee "$OUT/upload-$b.log" \
+        "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$MINI" "$b" 20 2>&1 | tee "$OUT/upload-$b.log" \
           | grep -E "^\[model-bench\] [a-zA-Z]"
       done
       ;;
     graphs)
       # CUDA graph replay vs eager (DinatModel.forwardGraphed): the graph GPU test, then both timed at batch 256 and 8
       # on the anchor's DiNAT-mini, written without the anchor's compile and timing.
-      M=/tmp/dinat-mini
-      [[ -f "$M/config.json" ]] || PYTHONUNBUFFERED=1 python3 scripts/bench/dinat_mini_write.py "$M" 2>&1 \
-        | tee "$OUT/graphs-write.log" | grep -v -i warn
+      mini_model graphs
       "$JAVA" -Xmx16g -jar "$JUNIT" execute --class-path "$UCP" \
         --select-class io.vicinity.udfs.gpu.DinatCudaGraphTest --details=tree --disable-banner 2>&1 \
         | tee "$OUT/graphs-tests.log" | grep -E "\[gpu-parity\]|✘|Error|Exception|tests (successful|failed|skipped)" | head -40
-      "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$M" "${GRAPH_BATCHES:-256,8}" 20 graphs 2>&1 \
+      "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.DinatBenchmark "$MINI" "${GRAPH_BATCHES:-256,8}" 20 graphs 2>&1 \
         | tee "$OUT/graphs-bench.log"
       ;;
     segment)
