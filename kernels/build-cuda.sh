@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Compiles every kernel family in SRC_DIR (*.cu) into one fatbin, OUT_DIR/vicinity.fatbin, with SASS for
-# sm_80, sm_86, sm_89, sm_90 and PTX (compute_90) for newer GPUs. Called by Maven in generate-resources.
+# sm_80, sm_86, sm_89, sm_90a (Hopper with its wgmma instructions, which the attention kernel uses there) and
+# PTX (compute_90, without them) for newer GPUs. Called by Maven in generate-resources.
 # Without nvcc the build still succeeds: the CUDA backend is simply not included (it says so at run time).
 # Env: NVCC (compiler, default: nvcc on PATH or $CUDA_HOME/bin/nvcc), VICINITY_CUDA_ARCHS (override the
-# -gencode list, e.g. "90" for a quick local build).
+# -gencode list, e.g. "90a" for a quick local build; the PTX is for the last one without its "a").
 set -euo pipefail
 SRC_DIR=$(cd "${1:?usage: build-cuda.sh SRC_DIR OUT_DIR}" && pwd)
 OUT_DIR=${2:?usage: build-cuda.sh SRC_DIR OUT_DIR}
@@ -13,11 +14,12 @@ if [[ -z "$NVCC" ]]; then
   echo "[vicinity] nvcc not found: the CUDA backend is not included (CPU backend only)."
   exit 0
 fi
-ARCHS=${VICINITY_CUDA_ARCHS:-"80 86 89 90"}
+ARCHS=${VICINITY_CUDA_ARCHS:-"80 86 89 90a"}
 GENCODE=()
 for a in $ARCHS; do GENCODE+=("-gencode=arch=compute_${a},code=sm_${a}"); done
 last=${ARCHS##* }
-GENCODE+=("-gencode=arch=compute_${last},code=compute_${last}")
+ptx=${last%a}  # arch-specific PTX (90a) would not run on later GPUs
+GENCODE+=("-gencode=arch=compute_${ptx},code=compute_${ptx}")
 
 mkdir -p "$OUT_DIR"
 OUT="$OUT_DIR/vicinity.fatbin"

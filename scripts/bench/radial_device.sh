@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Radial attention on the GPU machine in one run (repository root, with .device and .devjars copied there, staged
 # by stage-device.sh): the selfAttention/conv3d GPU tests, the VideoMAE GPU parity test, the PyTorch anchors
-# (radial_anchors.py) and our benchmark (RadialBenchmark). Logs go to $OUT (or ./out).
+# (radial_anchors.py) and our benchmark (RadialBenchmark, also with the mma.sync kernel where the wgmma one runs).
+# Logs go to $OUT (or ./out).
 # Usage: bash scripts/bench/radial_device.sh [iters] [batch]
 # Env: DEVJARS=<dir> (staged jars, default .devjars); RADIAL_SKIP_UDFS=1 skips the VideoMAE parity test;
 # BEFORE_JAR=<kernels jar> also times RadialBenchmark against that kernels jar (e.g. the previous kernel, staged
@@ -30,6 +31,9 @@ if [[ "${RADIAL_SKIP_UDFS:-0}" != 1 ]]; then
   grep -E "\[gpu-parity\]|✘|tests (successful|failed|skipped)" "$OUT/videomae-gpu.log" | head -40
 fi
 "$JAVA" -Xmx8g -cp "$CP" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 | tee "$OUT/radial-bench.log"
+# Where the wgmma kernel runs (Hopper), the mma.sync kernel other GPUs run, in the same call
+"$JAVA" -Xmx8g -Dvicinity.cuda.wgmma=false -cp "$CP" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 \
+  | grep -E "^\[radial-bench\] (ours|[0-9])" | sed 's/^\[radial-bench\]/[radial-bench mma.sync]/' | tee "$OUT/radial-bench-mma-sync.log"
 if [[ -n "${BEFORE_JAR:-}" ]]; then
   "$JAVA" -Xmx8g -cp "${CP/$D\/vicinity-kernels.jar/$BEFORE_JAR}" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 \
     | sed 's/^\[radial-bench\]/[radial-bench before]/' | tee "$OUT/radial-bench-before.log"

@@ -21,10 +21,16 @@
 //    64-bit key masks once per tile; the warp's OR / AND of them give the exact chunk flags and a partial chunk
 //    costs one bit test per score. The visited tiles come from a per-CTA bitmap filled once from the same
 //    ranges (Tiles<RADIAL>::hits).
+//  * attn_wg_<dtype>_d64_<mask>: the same kernel on Hopper's warpgroup MMA (wgmma.cuh; sm_90a, head dim 64). The
+//    4 warps are one warpgroup: S = Q K^T and O += P V are issued for all 64 rows at once with Q and P in
+//    registers and K, V read by the tensor cores from shared memory (128-byte swizzled rows, no ldmatrix). A
+//    16-key chunk is multiplied when any warp of the group needs it (the warps swap their chunk flags through
+//    shared memory; dense tiles are the same for all); the softmax and the masks are the mma.sync kernel's.
 //  * attn_ref_<dtype>_<mask> (any dtype, D <= 256): one warp per query, the same classification on 32-key
 //    chunks, scalar fp32 math (the fp32 path and odd head dims).
 #include "common.cuh"
 #include "tensor_core.cuh"
+#include "wgmma.cuh"
 
 namespace vc {
 namespace attn {
@@ -121,14 +127,29 @@ template <int KIND> struct Tiles {  // consecutive tokens
   __device__ int token(int t, int r) const { return t * 64 + r < n ? t * 64 + r : -1; }
   // The token a query row computes with: its own, or for a padding row a real one (computed, never stored).
   __device__ int compute_token(int t, int r) const { return min(n - 1, t * 64 + r); }
+  // Rows r0 + 16 it (r0 < 16, it < 4) of tile t, the ones a thread of the wgmma kernel loads: tokens
+  // row_token(t, r0) + it * row_step(), present while row_live(t, r0, it).
+  __device__ int row_token(int t, int r0) const { return t * 64 + r0; }
+  __device__ static constexpr int row_step() { return 16; }
+  __device__ bool row_live(int t, int r0, int it) const { return t * 64 + r0 + 16 * it < n; }
 };
 template <> struct Tiles<RADIAL> {  // RF frames x RP positions
   int frames, per_frame, pblocks;
+  float inv_pblocks;
   __device__ Tiles(const AttnParams& p)
-      : frames(p.frames), per_frame(p.per_frame), pblocks((p.per_frame + RP - 1) / RP) {}
+      : frames(p.frames), per_frame(p.per_frame), pblocks((p.per_frame + RP - 1) / RP),
+        inv_pblocks(1.f / (float)((p.per_frame + RP - 1) / RP)) {}
   __device__ int count() const { return (frames + RF - 1) / RF * pblocks; }
-  __device__ int frame(int t, int r) const { return t / pblocks * RF + r / RP; }
-  __device__ int pos(int t, int r) const { return t % pblocks * RP + r % RP; }
+  // Tile t's frame block (t / pblocks) and position block (t % pblocks), from a float estimate corrected to
+  // exact: the integer division routine costs ~20 instructions and runs several times per key tile.
+  __device__ int fblock(int t) const {
+    int q = __float2int_rz((float)t * inv_pblocks);
+    const int r = t - q * pblocks;
+    q += r < 0 ? -1 : (r >= pblocks ? 1 : 0);  // the estimate is within one for t < 2^22
+    return q;
+  }
+  __device__ int frame(int t, int r) const { return fblock(t) * RF + r / RP; }
+  __device__ int pos(int t, int r) const { return (t - fblock(t) * pblocks) * RP + r % RP; }
   __device__ int token(int t, int r) const {
     const int i = frame(t, r), k = pos(t, r);
     return i < frames && k < per_frame ? i * per_frame + k : -1;
@@ -139,6 +160,10 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
     const int q = token(t, r), w0 = token(t, r & ~(RP - 1));
     return q >= 0 ? q : (w0 >= 0 ? w0 : token(t, 0));
   }
+  // Rows r0 + 16 it (r0 < 16, it < RF): position r0 of the tile's frames, as for consecutive tiles.
+  __device__ int row_token(int t, int r0) const { return frame(t, 0) * per_frame + pos(t, r0); }
+  __device__ int row_step() const { return per_frame; }
+  __device__ bool row_live(int t, int r0, int it) const { return frame(t, 0) + it < frames && pos(t, r0) < per_frame; }
   // Whether any query of tile qt may use any key of tile kt (exact: interval intersection per frame pair).
   __device__ bool hits(const Radial& m, int qt, int kt) const {
     const int ka = pos(qt, 0), kb = min(per_frame, ka + RP) - 1;
@@ -237,6 +262,14 @@ constexpr int TC_M = 64, TC_N = 64, TC_WARPS = 4, TC_CHUNK = 16;
 constexpr int RB_WORDS = 64;  // radial tile bitmap window: 2048 key tiles (131072 tokens) per fill
 
 
+// 2^x on the SFU alone (exp2f adds a range fix-up for subnormal results, 3 instructions more per score): the
+// arguments are <= 0 and results below 2^-126 flush to 0, next to a row sum >= 1.
+__device__ __forceinline__ float exp2_ftz(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
 __device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
   const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(valid ? 16 : 0));
@@ -312,15 +345,24 @@ __device__ __forceinline__ int radial_next_tile(const Radial& m, const Tiles<RAD
   }
 }
 
-template <typename T, int D, int KIND>
+template <typename T, int D, int KIND, bool WG>
 __device__ void attn_tc(const AttnParams p) {
   static_assert(D % 16 == 0 && D >= 16 && D <= 128, "tensor-core attention takes head dims 16..128, multiples of 16");
   static_assert(sizeof(T) == 2, "tensor-core path takes 16-bit storage");
+  static_assert(!WG || D == 64, "the wgmma variant takes head dim 64");
+  static_assert(!WG || 1024 + 4 * TC_N * D * 2 + WTAB * 4 <= tc_smem_bytes(D), "wgmma tiles fit the launch's smem");
   constexpr int P = D + 8;  // smem row pitch (halves): conflict-free fragment loads and ldmatrix rows
-  extern __shared__ __align__(16) unsigned char smem[];
-  T* sK = reinterpret_cast<T*>(smem);        // [2][TC_N][P]
-  T* sV = sK + 2 * TC_N * P;                 // [2][TC_N][P]
-  int* wtab = reinterpret_cast<int*>(sV + 2 * TC_N * P);
+  // mma.sync: rows of pitch P. wgmma: rows of D = 64 halves (128 bytes), the 16-byte chunk c of row r stored
+  // at chunk c ^ (r % 8) (the 128-byte swizzle: the 8 rows of a chunk column lie in different banks), tiles
+  // aligned to 1024 bytes as the swizzle pattern requires (static shared memory may precede this buffer).
+  constexpr int TILE = WG ? TC_N * D : TC_N * P;
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  unsigned char* smem = smem_raw;
+  if constexpr (WG) smem += (1024u - ((unsigned)__cvta_generic_to_shared(smem_raw) & 1023u)) & 1023u;
+  T* sK = reinterpret_cast<T*>(smem);        // [2][TILE]
+  T* sV = sK + 2 * TILE;                     // [2][TILE]
+  const uint64_t wg_desc = WG ? wg::desc_sw128(sK) : 0;
+  int* wtab = reinterpret_cast<int*>(sV + 2 * TILE);
   fill_wtab(p, wtab);
   __syncthreads();
   const auto mask = make_mask<KIND>(p, wtab);
@@ -358,23 +400,36 @@ __device__ void attn_tc(const AttnParams p) {
   float o[D / 8][4];
 #pragma unroll
   for (int j = 0; j < D / 8; ++j) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
-  // MASKED (finite, unlike -inf) keeps exp2 free of guards: while a row has seen only masked scores its
-  // max is MASKED and they count as exp2(0) = 1, but the first allowed score rescales that sum and the
-  // output by exp2(MASKED - m) = 0 exactly; every row has an allowed key (its own position).
-  constexpr float MASKED = -1e30f;
-  float mrow[2] = {MASKED, MASKED}, lrow[2] = {0.f, 0.f};
+  // Scores stay unscaled until the exp2 (one FFMA: s * scale * log2(e) - max); masked ones are -inf. A row
+  // that has seen only masked scores has max -inf and exponentiates against 0 instead (exp2(-inf) = 0); every
+  // row has an allowed key (its own position), so its sum ends positive.
+  float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.f, 0.f};
   const float sl2 = p.scale * 1.4426950408889634f;
 
   const int ntiles = tiles.count();
   constexpr int CH = D / 8;  // 16-byte pieces per row
   auto load_tile = [&](int tile, int buf) {
-    T* k = sK + buf * TC_N * P;
-    T* v = sV + buf * TC_N * P;
-    for (int i = threadIdx.x; i < TC_N * CH; i += TC_WARPS * 32) {
-      const int r = i / CH, c = i % CH, key = tiles.token(tile, r);
-      const T* src = base + (i64)max(key, 0) * p.s_n + c * 8;
-      cp_async16(k + r * P + c * 8, src + C, key >= 0);  // zero-fill past the sequence
-      cp_async16(v + r * P + c * 8, src + 2 * C, key >= 0);
+    T* k = sK + buf * TILE;
+    T* v = sV + buf * TILE;
+    if constexpr (WG) {  // thread = (row r0 < 16, chunk c); its rows r0 + 16 it, swizzled chunk c ^ (r0 % 8)
+      static_assert(TC_N * CH == 4 * TC_WARPS * 32 && RP == 16 && RF == 4, "wgmma tile loads: 4 rows per thread");
+      const int r0 = threadIdx.x / CH, c = threadIdx.x % CH, at = r0 * D + ((c ^ (r0 & 7)) * 8);
+      const T* src = base + C + (i64)tiles.row_token(tile, r0) * p.s_n + c * 8;
+      const i64 step = (i64)tiles.row_step() * p.s_n;
+#pragma unroll
+      for (int it = 0; it < 4; ++it) {
+        const bool live = tiles.row_live(tile, r0, it);
+        const T* kp = live ? src + it * step : base;  // zero-filled past the sequence, from a valid address
+        cp_async16(k + at + it * 16 * D, kp, live);
+        cp_async16(v + at + it * 16 * D, kp + C, live);
+      }
+    } else {
+      for (int i = threadIdx.x; i < TC_N * CH; i += TC_WARPS * 32) {
+        const int r = i / CH, c = i % CH, key = tiles.token(tile, r);
+        const T* src = base + (i64)max(key, 0) * p.s_n + c * 8;
+        cp_async16(k + r * P + c * 8, src + C, key >= 0);  // zero-fill past the sequence
+        cp_async16(v + r * P + c * 8, src + 2 * C, key >= 0);
+      }
     }
     cp_async_commit();
   };
@@ -382,6 +437,7 @@ __device__ void attn_tc(const AttnParams p) {
   // Radial: the key tiles this CTA visits, as a bitmap over a window of RB_WORDS * 32 tiles, filled from the
   // per-frame-pair intervals (Radial::hits) once per window instead of classifying tiles on every step.
   __shared__ unsigned rbits[KIND == RADIAL ? RB_WORDS : 1];
+  __shared__ unsigned wflags[TC_WARPS];  // wgmma: each warp's chunk flags for the tile (bit 31: full)
   int rwin = -1;  // first tile of the filled window (uniform over the CTA)
   auto next_of = [&](int from) -> int {
     if constexpr (KIND != RADIAL) {
@@ -395,13 +451,7 @@ __device__ void attn_tc(const AttnParams p) {
   if (tile < ntiles) load_tile(tile, 0);
   for (int buf = 0; tile < ntiles; buf ^= 1) {
     const int next = next_of(tile + 1);
-    if (next < ntiles) {
-      load_tile(next, buf ^ 1);  // the other buffer was released by the barrier at the end of the last step
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
-    __syncthreads();
+    if (next < ntiles) load_tile(next, buf ^ 1);  // the other buffer was released by the last step's barrier
     const int k0 = tile * TC_N;
     // per 16-key chunk: 0 skip, 1 all pairs allowed, 2 test each pair
     int flag[TC_N / TC_CHUNK];
@@ -443,7 +493,7 @@ __device__ void attn_tc(const AttnParams p) {
       }
       rm[0] >>= (lane & 3) * 2;
       rm[1] >>= (lane & 3) * 2;
-    } else {
+    } else if constexpr (!(WG && KIND == DENSE)) {  // (the wgmma dense flags follow below)
       int mine = 0;  // lanes 0..3 classify, then broadcast
       if (lane < TC_N / TC_CHUNK && warp_live) {
         const int ka = k0 + lane * TC_CHUNK;
@@ -462,17 +512,76 @@ __device__ void attn_tc(const AttnParams p) {
     bool full = true;  // every pair of the tile allowed for this warp (warp-uniform, like the flags)
 #pragma unroll
     for (int c = 0; c < TC_N / TC_CHUNK; ++c) full &= flag[c] == 1;
+    // wgmma multiplies the warpgroup's 64 rows at once: a chunk is multiplied when any warp needs it (live
+    // bit c), and the FULL variant only when every warp's tile is full. The warps swap flags through
+    // shared memory across the barrier below.
+    unsigned live = 0;
+    if constexpr (WG && KIND == DENSE) {  // the same for every warp (padding warps compute, unstored)
+      full = k0 + TC_N <= n;
+      any = true;
+#pragma unroll
+      for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
+        flag[c] = k0 + c * TC_CHUNK >= n ? 0 : (k0 + (c + 1) * TC_CHUNK <= n ? 1 : 2);
+        live |= (flag[c] != 0 ? 1u : 0u) << c;
+      }
+    } else if constexpr (WG) {
+      unsigned mine = full ? 1u << 31 : 0u;
+#pragma unroll
+      for (int c = 0; c < TC_N / TC_CHUNK; ++c) mine |= (flag[c] != 0 ? 1u : 0u) << c;
+      if (lane == 0) wflags[warp] = mine;
+    }
+    if (next < ntiles) {
+      cp_async_wait<1>();
+    } else {
+      cp_async_wait<0>();
+    }
+    if constexpr (WG) wg::fence_smem();  // the tile's cp.async writes, before wgmma reads them
+    __syncthreads();
+    if constexpr (WG && KIND != DENSE) {  // padding warps too: every warp of the group issues the same wgmma
+      unsigned all = ~0u;
+#pragma unroll
+      for (int w = 0; w < TC_WARPS; ++w) {
+        live |= wflags[w] & 0xffffu;
+        all &= wflags[w];
+      }
+      full = (all >> 31) != 0;
+      any = live != 0;
+    }
     // The tile's math, compiled twice: FULL has no per-score mask tests and folds the scale into the exp2
     // argument (all tiles of dense, radial's near-diagonal ones); the other applies the chunk flags.
     auto tile_math = [&](auto full_tag) {
       constexpr bool FULL = decltype(full_tag)::value;
-      const T* kt = sK + buf * TC_N * P;
-      const T* vt = sV + buf * TC_N * P;
+      const T* kt = sK + buf * TILE;
+      const T* vt = sV + buf * TILE;
       float s[TC_N / 8][4];
 #pragma unroll
-      for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
+      for (int j = 0; j < TC_N / 8; ++j) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
+      if constexpr (WG) {
+        // S = Q K^T, K-major B: a k-step (16 dims) starts 32 bytes further into the rows, a 16-key chunk 16 rows
+        // further; 8-row groups lie 1024 bytes apart.
+        const uint64_t dk = wg_desc + buf * (TILE * 2 / 16);  // this buffer's K tile; b bytes further: + b / 16
+        wg::fence_operand(s);
+        wg::fence_operand(o);
+        wg::fence();
+        if (FULL || (KIND == RADIAL && live == (1u << (TC_N / TC_CHUNK)) - 1)) {  // whole-tile instructions
 #pragma unroll
-        for (int j = 2 * c; j < 2 * c + 2; ++j) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
+          for (int ss = 0; ss < D / 16; ++ss) wg::mma_n64<T, 0>(s, qa[ss], dk + ss * 2);
+        } else {
+#pragma unroll
+          for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
+            if (!((live >> c) & 1)) continue;
+#pragma unroll
+            for (int ss = 0; ss < D / 16; ++ss) {
+              wg::mma_n16<T, 0>(s[2 * c], s[2 * c + 1], qa[ss], dk + c * 16 * D * 2 / 16 + ss * 2);
+            }
+          }
+        }
+        wg::commit();
+        wg::wait<0>();
+        wg::fence_operand(s);
+      }
+#pragma unroll
+      for (int c = 0; c < (WG ? 0 : TC_N / TC_CHUNK); ++c) {
         if (!FULL && flag[c] == 0) continue;
         // ldmatrix.x4: lanes 8m..8m+7 address rows of matrix m = (keys 16c + 8(m >> 1) + r, dims +8(m & 1)),
         // i.e. the B fragments (b0, b1) of key blocks 2c and 2c + 1
@@ -486,25 +595,20 @@ __device__ void attn_tc(const AttnParams p) {
           Mma<T>::run(s[2 * c + 1], qa[ss], kb[2], kb[3]);
         }
       }
-      float cmax[2] = {MASKED, MASKED};
+      float cmax[2] = {-INFINITY, -INFINITY};
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) {
         const int f = flag[j / 2];
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          if constexpr (FULL) {
-            cmax[e >> 1] = fmaxf(cmax[e >> 1], s[j][e]);  // raw scores; scaled below (sl2 > 0)
-            continue;
-          }
-          if (f == 0) continue;  // skipped chunk: never read again
-          float v = s[j][e] * sl2;
-          if (f == 2) {
-            if constexpr (KIND == RADIAL) {
-              if (!((rm[e >> 1] >> (j * 8 + (e & 1))) & 1ull)) v = MASKED;
-            } else {
-              const int key = k0 + j * 8 + (lane & 3) * 2 + (e & 1);
-              if (key >= n || !mask.allowed(rows[e >> 1], key)) v = MASKED;
-            }
+          if (!FULL && f == 0) continue;  // skipped chunk: never read again
+          float v = s[j][e];
+          if constexpr (!FULL && KIND == RADIAL) {
+            // a fully allowed chunk has all its bits set: no need to look at the flag
+            if (!((rm[e >> 1] >> (j * 8 + (e & 1))) & 1ull)) v = -INFINITY;
+          } else if constexpr (!FULL) {
+            const int key = k0 + j * 8 + (lane & 3) * 2 + (e & 1);
+            if (f == 2 && (key >= n || !mask.allowed(rows[e >> 1], key))) v = -INFINITY;
           }
           s[j][e] = v;
           cmax[e >> 1] = fmaxf(cmax[e >> 1], v);
@@ -515,15 +619,18 @@ __device__ void attn_tc(const AttnParams p) {
       for (int i = 0; i < 2; ++i) {
         cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 1));
         cmax[i] = fmaxf(cmax[i], __shfl_xor_sync(0xffffffffu, cmax[i], 2));
-        mnew[i] = fmaxf(mrow[i], FULL ? cmax[i] * sl2 : cmax[i]);
+        mnew[i] = fmaxf(mrow[i], cmax[i] * sl2);  // raw scores: scaled here (sl2 > 0)
       }
+      float mref[2];  // what the exponents subtract: the max, or 0 while the row has seen no allowed score
+#pragma unroll
+      for (int i = 0; i < 2; ++i) mref[i] = mnew[i] == -INFINITY ? 0.f : mnew[i];
       // Once the row maxima settle most tiles leave them unchanged; the rescale by exp2(0) = 1 is then skipped
       // for the whole warp (exact: it would multiply by 1).
       if (!__all_sync(0xffffffffu, mnew[0] == mrow[0] && mnew[1] == mrow[1])) {
         float corr[2];
 #pragma unroll
         for (int i = 0; i < 2; ++i) {
-          corr[i] = exp2f(mrow[i] - mnew[i]);
+          corr[i] = exp2_ftz(mrow[i] - mref[i]);  // 0 from -inf: nothing was summed yet
           mrow[i] = mnew[i];
           lrow[i] *= corr[i];
         }
@@ -535,17 +642,43 @@ __device__ void attn_tc(const AttnParams p) {
       }
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) {
-        if (!FULL && flag[j / 2] == 0) continue;
+        if (!FULL && flag[j / 2] == 0) {
+          if constexpr (WG) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;  // multiplied for other warps
+          continue;
+        }
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int i = e >> 1;
-          const float pe = FULL ? exp2f(fmaf(s[j][e], sl2, -mrow[i])) : exp2f(s[j][e] - mrow[i]);
+          const float pe = exp2_ftz(fmaf(s[j][e], sl2, -mref[i]));
           s[j][e] = pe;
           lrow[i] += pe;
         }
       }
+      if constexpr (WG) {
+        // O += P V, MN-major B (dims contiguous, one 128-byte swizzle atom wide): a 16-key chunk is 16 rows.
+        // P's fragments are all packed before the fence the wgmma needs.
+        uint32_t pa[TC_N / 16][4];
 #pragma unroll
-      for (int ks = 0; ks < TC_N / 16; ++ks) {
+        for (int ks = 0; ks < TC_N / 16; ++ks) {
+          pa[ks][0] = Mma<T>::pack(s[2 * ks][0], s[2 * ks][1]);
+          pa[ks][1] = Mma<T>::pack(s[2 * ks][2], s[2 * ks][3]);
+          pa[ks][2] = Mma<T>::pack(s[2 * ks + 1][0], s[2 * ks + 1][1]);
+          pa[ks][3] = Mma<T>::pack(s[2 * ks + 1][2], s[2 * ks + 1][3]);
+        }
+        const uint64_t dv = wg_desc + (2 + buf) * (TILE * 2 / 16);  // this buffer's V tile
+        wg::fence_operand(o);
+        wg::fence();
+#pragma unroll
+        for (int ks = 0; ks < TC_N / 16; ++ks) {
+          if (!FULL && !((live >> ks) & 1)) continue;
+          wg::mma_n64<T, 1>(o, pa[ks], dv + ks * 16 * D * 2 / 16);
+        }
+        wg::commit();
+        wg::wait<0>();
+        wg::fence_operand(o);
+      }
+#pragma unroll
+      for (int ks = 0; ks < (WG ? 0 : TC_N / 16); ++ks) {
         if (!FULL && flag[ks] == 0) continue;
         uint32_t pa[4];
         pa[0] = Mma<T>::pack(s[2 * ks][0], s[2 * ks][1]);
@@ -694,7 +827,7 @@ __device__ void im2col3d(const Im2col3dParams p) {
 VC_FOR_EACH_DTYPE(VC_ATTN_REF)
 
 #define VC_ATTN_TC_MASK(S, T, D, M, K) \
-  extern "C" __global__ void __launch_bounds__(vc::attn::TC_WARPS * 32, vc::attn::tc_min_blocks(D)) vc_attn_tc_##S##_d##D##_##M(const vc::attn::AttnParams p) { vc::attn::attn_tc<T, D, vc::attn::K>(p); }
+  extern "C" __global__ void __launch_bounds__(vc::attn::TC_WARPS * 32, vc::attn::tc_min_blocks(D)) vc_attn_tc_##S##_d##D##_##M(const vc::attn::AttnParams p) { vc::attn::attn_tc<T, D, vc::attn::K, false>(p); }
 #define VC_ATTN_TC(S, T, D) \
   VC_ATTN_TC_MASK(S, T, D, dense, DENSE) VC_ATTN_TC_MASK(S, T, D, radial, RADIAL) VC_ATTN_TC_MASK(S, T, D, na3d, NA3D)
 VC_ATTN_TC(bf16, __nv_bfloat16, 16)
@@ -705,3 +838,12 @@ VC_ATTN_TC(f16, __half, 16)
 VC_ATTN_TC(f16, __half, 32)
 VC_ATTN_TC(f16, __half, 64)
 VC_ATTN_TC(f16, __half, 128)
+
+// The wgmma variant (Hopper, sm_90a; head dim 64): KernelCatalog picks it where vc_attn_wg_available says so.
+#define VC_ATTN_WG_MASK(S, T, M, K) \
+  extern "C" __global__ void __launch_bounds__(vc::attn::TC_WARPS * 32, vc::attn::tc_min_blocks(64)) vc_attn_wg_##S##_d64_##M(const vc::attn::AttnParams p) { \
+    if constexpr (vc::wg::available()) vc::attn::attn_tc<T, 64, vc::attn::K, true>(p); }
+#define VC_ATTN_WG(S, T) VC_ATTN_WG_MASK(S, T, dense, DENSE) VC_ATTN_WG_MASK(S, T, radial, RADIAL) VC_ATTN_WG_MASK(S, T, na3d, NA3D)
+VC_ATTN_WG(bf16, __nv_bfloat16)
+VC_ATTN_WG(f16, __half)
+extern "C" __global__ void vc_attn_wg_available(int* out) { *out = vc::wg::available() ? 1 : 0; }

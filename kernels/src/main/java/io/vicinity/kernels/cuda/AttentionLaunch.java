@@ -63,7 +63,8 @@ final class AttentionLaunch {
   }
 
   void launch(KernelLauncher launcher, DevicePtr qkv, DevicePtr out) {
-    String kernel = KernelCatalog.attentionKernel(path, dtype, headDim, maskName(mask));
+    String kernel = KernelCatalog.attentionKernel(path, dtype, headDim, maskName(mask),
+        KernelCatalog.attentionWgmma(launcher.device()));
     Supplier<String> shapes = () -> OP + " qkv " + Shapes.str(qkvShape) + " heads " + heads + " " + mask + " (" + path + ")";
     Pointer args = Pointer.to(params(qkv, out));
     if (path == KernelCatalog.AttnPath.FUSED_TENSOR_CORE) {

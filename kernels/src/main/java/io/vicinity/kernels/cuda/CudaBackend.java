@@ -153,6 +153,11 @@ public final class CudaBackend implements Backend {
     return computeType;
   }
 
+  /** The GPU this backend runs on (tests and benchmarks ask what it can run). */
+  CudaDevice device() {
+    return device;
+  }
+
   /** The backend's stream (benchmarks record events on it). */
   jcuda.driver.CUstream stream() {
     return stream;

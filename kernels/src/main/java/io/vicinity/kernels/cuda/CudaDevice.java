@@ -1,18 +1,29 @@
 package io.vicinity.kernels.cuda;
 
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemsetD32;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 
 import java.util.HashMap;
 import java.util.Map;
+import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
 
 /**
  * One GPU as the process sees it: its primary context (shared with every other library in the JVM), the
@@ -30,6 +41,8 @@ final class CudaDevice {
   final int maxSharedOptin;
   final CUcontext context;
   final CUmodule module;
+  /** Whether the module runs Hopper's wgmma instructions here (sm_90a code on a compute 9.0 GPU). */
+  final boolean wgmma;
 
   private CudaDevice(int ordinal, byte[] fatbin) {
     this.ordinal = ordinal;
@@ -48,6 +61,31 @@ final class CudaDevice {
     makeCurrent();
     this.module = new CUmodule();
     CudaException.check(cuModuleLoadData(module, fatbin), "cuModuleLoadData(vicinity.fatbin) on " + describe());
+    this.wgmma = probeWgmma();
+  }
+
+  /**
+   * Asks the module itself (attention.cu vc_attn_wg_available): the wgmma kernels are compiled empty for
+   * every target but sm_90a, and which code the driver loaded is only known on the device.
+   */
+  private boolean probeWgmma() {
+    CUfunction f = new CUfunction();
+    if (cuModuleGetFunction(f, module, "vc_attn_wg_available") != CUresult.CUDA_SUCCESS) {
+      return false;
+    }
+    CUdeviceptr flag = new CUdeviceptr();
+    CudaException.check(cuMemAlloc(flag, 4), "cuMemAlloc(wgmma probe)");
+    try {
+      int[] v = new int[1];
+      CudaException.check(cuMemsetD32(flag, 0, 1), "cuMemsetD32(wgmma probe)");
+      CudaException.check(cuLaunchKernel(f, 1, 1, 1, 1, 1, 1, 0, null, Pointer.to(Pointer.to(flag)), null),
+          "launch vc_attn_wg_available");
+      CudaException.check(cuCtxSynchronize(), "vc_attn_wg_available");
+      CudaException.check(cuMemcpyDtoH(Pointer.to(v), flag, 4), "cuMemcpyDtoH(wgmma probe)");
+      return v[0] == 1;
+    } finally {
+      cuMemFree(flag);
+    }
   }
 
   static synchronized CudaDevice get(int ordinal, byte[] fatbin) {
@@ -65,7 +103,7 @@ final class CudaDevice {
   }
 
   String describe() {
-    return "cuda:" + ordinal + " " + name + " (sm_" + major + minor + ", " + smCount + " SMs)";
+    return "cuda:" + ordinal + " " + name + " (sm_" + major + minor + (wgmma ? "a" : "") + ", " + smCount + " SMs)";
   }
 
   private static int attr(CUdevice dev, int attribute) {

@@ -76,12 +76,24 @@ final class KernelCatalog {
     return tcType && tcDim ? AttnPath.FUSED_TENSOR_CORE : AttnPath.GENERIC;
   }
 
-  /** {@code vc_attn_tc_<dtype>_d<D>_<mask>} or {@code vc_attn_ref_<dtype>_<mask>}, mask in dense/radial/na3d. */
-  static String attentionKernel(AttnPath path, DType t, int headDim, String mask) {
+  /**
+   * {@code vc_attn_tc_<dtype>_d<D>_<mask>} (mma.sync), its Hopper variant {@code vc_attn_wg_<dtype>_d64_<mask>}
+   * (wgmma, head dim 64, where {@code wgmma}) or {@code vc_attn_ref_<dtype>_<mask>}; mask in dense/radial/na3d.
+   */
+  static String attentionKernel(AttnPath path, DType t, int headDim, String mask, boolean wgmma) {
     return switch (path) {
-      case FUSED_TENSOR_CORE -> "vc_attn_tc_" + suffix(t) + "_d" + headDim + "_" + mask;
+      case FUSED_TENSOR_CORE -> (wgmma && headDim == 64 ? "vc_attn_wg_" : "vc_attn_tc_") + suffix(t) + "_d" + headDim
+          + "_" + mask;
       case GENERIC -> "vc_attn_ref_" + suffix(t) + "_" + mask;
     };
+  }
+
+  /**
+   * Whether attention takes the wgmma kernels on {@code device}: where the module has them, unless the system
+   * property vicinity.cuda.wgmma is false (read per launch: the benchmarks and tests compare both kernels).
+   */
+  static boolean attentionWgmma(CudaDevice device) {
+    return device.wgmma && !"false".equals(System.getProperty("vicinity.cuda.wgmma"));
   }
 
   /** attention.cu tc_smem_bytes: double-buffered K and V tiles (64 rows, pitch D + 8 halves) + the w table. */

@@ -45,6 +45,10 @@ final class KernelLauncher {
     this.checkEachLaunch = checkEachLaunch;
   }
 
+  CudaDevice device() {
+    return device;
+  }
+
   /** Launches {@code kernel} with its arguments; {@code shapes} is only evaluated on failure. */
   void launch(String kernel, int[] grid, int block, int sharedBytes, Supplier<String> shapes, Pointer... args) {
     CUfunction f = function(kernel);

@@ -5,6 +5,7 @@ import static io.vicinity.kernels.cuda.CudaTestSupport.random;
 import static io.vicinity.kernels.cuda.CudaTestSupport.roundTrip;
 import static io.vicinity.kernels.cuda.CudaTestSupport.tolerance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.AttentionMask;
@@ -107,6 +108,27 @@ class CudaSelfAttentionTest {
         // a mask that silently fell back to dense would pass the comparison above only if it were dense
         assertTrue(relDiff(want, dense) > 1e-2, name + ": mask does not change the output");
       }
+    }
+  }
+
+  static Stream<Arguments> hopperCases() {
+    return Stream.of(DType.BF16, DType.F16).flatMap(t -> masks().stream().map(m -> Arguments.of(t, m)));
+  }
+
+  /**
+   * On Hopper the head-dim-64 cases above run the wgmma kernel; the mma.sync kernel that other GPUs run for
+   * them is checked here on the same GPU (vicinity.cuda.wgmma=false).
+   */
+  @ParameterizedTest(name = "mma.sync {0} {1}")
+  @MethodSource("hopperCases")
+  void mmaSyncKernelWhereWgmmaRuns(DType t, AttentionMask mask) {
+    CudaBackend gpu = CudaTestSupport.gpu(t);
+    assumeTrue(gpu.device().wgmma, "no wgmma on " + gpu.describe() + ": the cases above ran the mma.sync kernel");
+    System.setProperty("vicinity.cuda.wgmma", "false");
+    try {
+      matchesCpuBackend(t, mask, 2, 64);
+    } finally {
+      System.clearProperty("vicinity.cuda.wgmma");
     }
   }
 

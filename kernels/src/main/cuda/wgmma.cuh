@@ -1,0 +1,112 @@
+// Hopper warpgroup MMA (wgmma.mma_async, sm_90a only) for the attention kernel: a warpgroup of 4 warps
+// multiplies a 64-row A held in registers (the mma.sync m16n8k16 A fragment of each warp's 16 rows) by a B
+// read straight from shared memory, accumulating fp32 in the mma.sync C layout repeated per 8 columns. The
+// tensor cores run about twice as fast as through mma.sync, and B needs no ldmatrix.
+// B lives in shared memory in the 128-byte swizzle layout (desc_sw128). Built for other architectures the
+// bodies are empty: available() says which one was compiled.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define VC_WGMMA 1
+#else
+#define VC_WGMMA 0
+#endif
+
+namespace vc {
+namespace wg {
+
+__device__ __forceinline__ constexpr bool available() { return VC_WGMMA == 1; }
+
+// Shared-memory matrix descriptor (PTX "matrix-descriptor-encode") of a B operand in the 128-byte swizzle
+// layout: rows of 128 bytes, 16-byte chunk c of row r at chunk c ^ (r % 8), from a 1024-byte aligned base.
+// Both the K-major (K tile) and the MN-major (V tile) operands here are one swizzle atom wide, so the only
+// stride used is between 8-row groups, 1024 bytes; it goes in both offset fields. A start inside the atom
+// (the next 16 dims of a K-major row: +32 bytes) is swizzled by the hardware like the rows themselves.
+__device__ __forceinline__ uint64_t desc_sw128(const void* smem) {
+  const uint32_t a = (uint32_t)__cvta_generic_to_shared(smem);
+  return (uint64_t)((a & 0x3ffff) >> 4) | (uint64_t)(1024 >> 4) << 16 | (uint64_t)(1024 >> 4) << 32 | 1ull << 62;
+}
+
+__device__ __forceinline__ void fence() {
+#if VC_WGMMA
+  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void commit() {
+#if VC_WGMMA
+  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+#endif
+}
+template <int N> __device__ __forceinline__ void wait() {
+#if VC_WGMMA
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+#endif
+}
+// Pins accumulator registers in place around fence / commit / wait: without it the compiler may move plain
+// instructions on them (zeroing, rescaling) into the wgmma pipeline, and ptxas then serializes every wgmma.
+template <int N>
+__device__ __forceinline__ void fence_operand(float (&c)[N][4]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) asm volatile("" : "+f"(c[i][e])::"memory");
+  }
+}
+// Shared memory written by ordinary stores (cp.async included) must be fenced before wgmma reads it.
+__device__ __forceinline__ void fence_smem() {
+#if VC_WGMMA
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+#endif
+}
+
+#define VC_WG_F8(c, i) "+f"(c[i][0]), "+f"(c[i][1]), "+f"(c[i][2]), "+f"(c[i][3]), \
+                       "+f"(c[i + 1][0]), "+f"(c[i + 1][1]), "+f"(c[i + 1][2]), "+f"(c[i + 1][3])
+
+// (c0, c1) += A (64 x 16, registers) x B (16 x 16, descriptor): two column blocks of 8.
+// TRANS_B: B is stored MN-major (N contiguous), else K-major.
+template <typename T, int TRANS_B>
+__device__ __forceinline__ void mma_n16(float (&c0)[4], float (&c1)[4], const uint32_t (&a)[4], uint64_t b) {
+#if VC_WGMMA
+#define VC_WG_N16(TY)                                                                                        \
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"                                                   \
+               "wgmma.mma_async.sync.aligned.m64n16k16.f32." TY "." TY                                      \
+               " {%0,%1,%2,%3,%4,%5,%6,%7}, {%8,%9,%10,%11}, %12, p, 1, 1, %13;\n}\n"                      \
+               : "+f"(c0[0]), "+f"(c0[1]), "+f"(c0[2]), "+f"(c0[3]), "+f"(c1[0]), "+f"(c1[1]), "+f"(c1[2]), "+f"(c1[3]) \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "n"(TRANS_B));
+  if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+    VC_WG_N16("bf16")
+  } else {
+    VC_WG_N16("f16")
+  }
+#undef VC_WG_N16
+#endif
+}
+
+// c[j][0..3] += A (64 x 16, registers) x B (16 x 64, descriptor); c holds 8 column blocks of 8.
+template <typename T, int TRANS_B>
+__device__ __forceinline__ void mma_n64(float (&c)[8][4], const uint32_t (&a)[4], uint64_t b) {
+#if VC_WGMMA
+#define VC_WG_N64(TY)                                                                                        \
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"                                                   \
+               "wgmma.mma_async.sync.aligned.m64n64k16.f32." TY "." TY                                      \
+               " {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,"                                   \
+               "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31},"                          \
+               " {%32,%33,%34,%35}, %36, p, 1, 1, %37;\n}\n"                                               \
+               : VC_WG_F8(c, 0), VC_WG_F8(c, 2), VC_WG_F8(c, 4), VC_WG_F8(c, 6)                             \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "n"(TRANS_B));
+  if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+    VC_WG_N64("bf16")
+  } else {
+    VC_WG_N64("f16")
+  }
+#undef VC_WG_N64
+#endif
+}
+#undef VC_WG_F8
+
+}  // namespace wg
+}  // namespace vc
