@@ -145,8 +145,8 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
   __device__ int fblock(int t) const {
     int q = __float2int_rz((float)t * inv_pblocks);
     const int r = t - q * pblocks;
-    // within one of the quotient for t < 2^22 (float rounding), i.e. below 2^28 tokens, far more than a qkv
-    // that fits a GPU (AttentionLaunch also caps tokens at 2^31)
+    // within one of the quotient for t < 2^22 (float rounding): AttentionLaunch refuses radial masks with more
+    // tiles (2^28 tokens); a loop here would cost the wgmma kernel its register budget
     q += r < 0 ? -1 : (r >= pblocks ? 1 : 0);
     return q;
   }

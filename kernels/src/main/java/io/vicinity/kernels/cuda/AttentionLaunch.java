@@ -46,6 +46,9 @@ final class AttentionLaunch {
     Shapes.require(path != KernelCatalog.AttnPath.GENERIC || headDim <= KernelCatalog.ATTN_REF_MAX_HEAD_DIM, OP,
         "head_dim " + headDim + " > " + KernelCatalog.ATTN_REF_MAX_HEAD_DIM + " is not supported; qkv", s);
     Shapes.require(batch <= 65535 && heads <= 65535, OP, "grid too large for qkv", s);
+    // attention.cu Tiles<RADIAL>::fblock divides tile indices through a float estimate, exact below 2^22 tiles
+    Shapes.require(!(mask instanceof AttentionMask.Radial) || queryTiles() < (1 << 22), OP,
+        "radial masks take at most 2^22 tiles of 4 frames x 16 positions; qkv", s);
   }
 
   static AttentionLaunch plan(int[] qkvShape, int heads, AttentionMask mask, DType dtype) {
