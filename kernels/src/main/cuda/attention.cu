@@ -138,7 +138,7 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
   float inv_pblocks;
   __device__ Tiles(const AttnParams& p)
       : frames(p.frames), per_frame(p.per_frame), pblocks((p.per_frame + RP - 1) / RP),
-        inv_pblocks(1.f / (float)((p.per_frame + RP - 1) / RP)) {}
+        inv_pblocks(1.f / (float)pblocks) {}
   __device__ int count() const { return (frames + RF - 1) / RF * pblocks; }
   // Tile t's frame block (t / pblocks) and position block (t % pblocks), from a float estimate corrected to
   // exact: the integer division routine costs ~20 instructions and runs several times per key tile.
@@ -513,7 +513,7 @@ __device__ void attn_tc(const AttnParams p) {
     }
     bool full = true;  // every pair of the tile allowed for this warp (warp-uniform, like the flags)
 #pragma unroll
-    for (int c = 0; c < TC_N / TC_CHUNK; ++c) full &= flag[c] == 1;
+    for (int c = 0; c < (WG && KIND == DENSE ? 0 : TC_N / TC_CHUNK); ++c) full &= flag[c] == 1;
     // wgmma multiplies the warpgroup's 64 rows at once: a chunk is multiplied when any warp needs it (live
     // bit c), and the FULL variant only when every warp's tile is full. The warps swap flags through
     // shared memory across the barrier below.
@@ -549,12 +549,10 @@ __device__ void attn_tc(const AttnParams p) {
       full = (all >> 31) != 0;
       any = live != 0;
     }
-    // The tile's math, compiled twice: FULL has no per-score mask tests and folds the scale into the exp2
-    // argument (all tiles of dense, radial's near-diagonal ones); the other applies the chunk flags.
+    // The tile's math, compiled twice: FULL has no per-score mask tests (all tiles of dense, radial's
+    // near-diagonal ones); the other applies the chunk flags.
     auto tile_math = [&](auto full_tag) {
       constexpr bool FULL = decltype(full_tag)::value;
-      const T* kt = sK + buf * TILE;
-      const T* vt = sV + buf * TILE;
       float s[TC_N / 8][4];
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
@@ -581,20 +579,22 @@ __device__ void attn_tc(const AttnParams p) {
         wg::commit();
         wg::wait<0>();
         wg::fence_operand(s);
-      }
+      } else {
+        const T* kt = sK + buf * TILE;
 #pragma unroll
-      for (int c = 0; c < (WG ? 0 : TC_N / TC_CHUNK); ++c) {
-        if (!FULL && flag[c] == 0) continue;
-        // ldmatrix.x4: lanes 8m..8m+7 address rows of matrix m = (keys 16c + 8(m >> 1) + r, dims +8(m & 1)),
-        // i.e. the B fragments (b0, b1) of key blocks 2c and 2c + 1
-        const int m = lane >> 3, r = lane & 7;
-        const T* kp = kt + (c * TC_CHUNK + (m >> 1) * 8 + r) * P + (m & 1) * 8;
+        for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
+          if (!FULL && flag[c] == 0) continue;
+          // ldmatrix.x4: lanes 8m..8m+7 address rows of matrix m = (keys 16c + 8(m >> 1) + r, dims +8(m & 1)),
+          // i.e. the B fragments (b0, b1) of key blocks 2c and 2c + 1
+          const int m = lane >> 3, r = lane & 7;
+          const T* kp = kt + (c * TC_CHUNK + (m >> 1) * 8 + r) * P + (m & 1) * 8;
 #pragma unroll
-        for (int ss = 0; ss < D / 16; ++ss) {
-          uint32_t kb[4];
-          ldmatrix_x4(kb, kp + ss * 16);
-          Mma<T>::run(s[2 * c], qa[ss], kb[0], kb[1]);
-          Mma<T>::run(s[2 * c + 1], qa[ss], kb[2], kb[3]);
+          for (int ss = 0; ss < D / 16; ++ss) {
+            uint32_t kb[4];
+            ldmatrix_x4(kb, kp + ss * 16);
+            Mma<T>::run(s[2 * c], qa[ss], kb[0], kb[1]);
+            Mma<T>::run(s[2 * c + 1], qa[ss], kb[2], kb[3]);
+          }
         }
       }
       float cmax[2] = {-INFINITY, -INFINITY};
@@ -678,22 +678,24 @@ __device__ void attn_tc(const AttnParams p) {
         wg::commit();
         wg::wait<0>();
         wg::fence_operand(o);
-      }
+      } else {
+        const T* vt = sV + buf * TILE;
 #pragma unroll
-      for (int ks = 0; ks < (WG ? 0 : TC_N / 16); ++ks) {
-        if (!FULL && flag[ks] == 0) continue;
-        uint32_t pa[4];
-        pa[0] = Mma<T>::pack(s[2 * ks][0], s[2 * ks][1]);
-        pa[1] = Mma<T>::pack(s[2 * ks][2], s[2 * ks][3]);
-        pa[2] = Mma<T>::pack(s[2 * ks + 1][0], s[2 * ks + 1][1]);
-        pa[3] = Mma<T>::pack(s[2 * ks + 1][2], s[2 * ks + 1][3]);
-        const int m = lane >> 3, r = lane & 7;
+        for (int ks = 0; ks < TC_N / 16; ++ks) {
+          if (!FULL && flag[ks] == 0) continue;
+          uint32_t pa[4];
+          pa[0] = Mma<T>::pack(s[2 * ks][0], s[2 * ks][1]);
+          pa[1] = Mma<T>::pack(s[2 * ks][2], s[2 * ks][3]);
+          pa[2] = Mma<T>::pack(s[2 * ks + 1][0], s[2 * ks + 1][1]);
+          pa[3] = Mma<T>::pack(s[2 * ks + 1][2], s[2 * ks + 1][3]);
+          const int m = lane >> 3, r = lane & 7;
 #pragma unroll
-        for (int np = 0; np < D / 16; ++np) {
-          uint32_t vb[4];
-          ldmatrix_x4_trans(vb, vt + (ks * 16 + r + (m & 1) * 8) * P + np * 16 + (m >> 1) * 8);
-          Mma<T>::run(o[2 * np], pa, vb[0], vb[1]);
-          Mma<T>::run(o[2 * np + 1], pa, vb[2], vb[3]);
+          for (int np = 0; np < D / 16; ++np) {
+            uint32_t vb[4];
+            ldmatrix_x4_trans(vb, vt + (ks * 16 + r + (m & 1) * 8) * P + np * 16 + (m >> 1) * 8);
+            Mma<T>::run(o[2 * np], pa, vb[0], vb[1]);
+            Mma<T>::run(o[2 * np + 1], pa, vb[2], vb[3]);
+          }
         }
       }
     };

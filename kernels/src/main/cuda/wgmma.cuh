@@ -1,7 +1,7 @@
 // Hopper warpgroup MMA (wgmma.mma_async, sm_90a only) for the attention kernel: a warpgroup of 4 warps
 // multiplies a 64-row A held in registers (the mma.sync m16n8k16 A fragment of each warp's 16 rows) by a B
-// read straight from shared memory, accumulating fp32 in the mma.sync C layout repeated per 8 columns. The
-// tensor cores run about twice as fast as through mma.sync, and B needs no ldmatrix.
+// read straight from shared memory, accumulating fp32 in the mma.sync C layout repeated per 8 columns. Only
+// wgmma reaches the tensor cores' full rate on Hopper, and B needs no ldmatrix.
 // B lives in shared memory in the 128-byte swizzle layout (desc_sw128). Built for other architectures the
 // bodies are empty: available() says which one was compiled.
 #pragma once
