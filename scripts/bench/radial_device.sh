@@ -33,7 +33,7 @@ fi
 "$JAVA" -Xmx8g -cp "$CP" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 | tee "$OUT/radial-bench.log"
 # Where the wgmma kernel runs (Hopper), the mma.sync kernel other GPUs run, in the same call
 "$JAVA" -Xmx8g -Dvicinity.cuda.wgmma=false -cp "$CP" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 \
-  | grep -E "^\[radial-bench\] (ours|[0-9])" | sed 's/^\[radial-bench\]/[radial-bench mma.sync]/' | tee "$OUT/radial-bench-mma-sync.log"
+  | grep -E "^\[radial-bench\] [0-9]" | sed 's/^\[radial-bench\]/[radial-bench mma.sync]/' | tee "$OUT/radial-bench-mma-sync.log"
 if [[ -n "${BEFORE_JAR:-}" ]]; then
   "$JAVA" -Xmx8g -cp "${CP/$D\/vicinity-kernels.jar/$BEFORE_JAR}" io.vicinity.kernels.cuda.RadialBenchmark "$ITERS" "$BATCH" 2>&1 \
     | sed 's/^\[radial-bench\]/[radial-bench before]/' | tee "$OUT/radial-bench-before.log"
