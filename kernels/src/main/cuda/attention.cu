@@ -121,17 +121,19 @@ constexpr int RF = 4, RP = 16;
 
 template <int KIND> struct Tiles {  // consecutive tokens
   int n;
+  struct At { int t; };  // a tile and what its loads need, worked out once per visited tile
   __device__ Tiles(const AttnParams& p) : n((int)p.tokens) {}
+  __device__ At at(int t) const { return {t}; }
   __device__ int count() const { return (n + 63) / 64; }
   // Token of row r (0..63) of tile t, or -1 past the sequence.
   __device__ int token(int t, int r) const { return t * 64 + r < n ? t * 64 + r : -1; }
   // The token a query row computes with: its own, or for a padding row a real one (computed, never stored).
   __device__ int compute_token(int t, int r) const { return min(n - 1, t * 64 + r); }
-  // Rows r0 + 16 it (r0 < 16, it < 4) of tile t, the ones a thread of the wgmma kernel loads: tokens
-  // row_token(t, r0) + it * row_step(), present while row_live(t, r0, it).
-  __device__ int row_token(int t, int r0) const { return t * 64 + r0; }
+  // Rows r0 + 16 it (r0 < 16, it < 4) of tile a, the ones a thread of the wgmma kernel loads: tokens
+  // row_token(a, r0) + it * row_step(), present while row_live(a, r0, it).
+  __device__ int row_token(At a, int r0) const { return a.t * 64 + r0; }
   __device__ static constexpr int row_step() { return 16; }
-  __device__ bool row_live(int t, int r0, int it) const { return t * 64 + r0 + 16 * it < n; }
+  __device__ bool row_live(At a, int r0, int it) const { return a.t * 64 + r0 + 16 * it < n; }
 };
 template <> struct Tiles<RADIAL> {  // RF frames x RP positions
   int frames, per_frame, pblocks;
@@ -140,6 +142,11 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
       : frames(p.frames), per_frame(p.per_frame), pblocks((p.per_frame + RP - 1) / RP),
         inv_pblocks(1.f / (float)pblocks) {}
   __device__ int count() const { return (frames + RF - 1) / RF * pblocks; }
+  struct At { int t, f0, p0; };  // tile t = frames f0.. x positions p0..
+  __device__ At at(int t) const {
+    const int fb = fblock(t);
+    return {t, fb * RF, (t - fb * pblocks) * RP};
+  }
   // Tile t's frame block (t / pblocks) and position block (t % pblocks), from a float estimate corrected to
   // exact: the integer division routine costs ~20 instructions and runs several times per key tile.
   __device__ int fblock(int t) const {
@@ -163,9 +170,9 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
     return q >= 0 ? q : (w0 >= 0 ? w0 : token(t, 0));
   }
   // Rows r0 + 16 it (r0 < 16, it < RF): position r0 of the tile's frames, as for consecutive tiles.
-  __device__ int row_token(int t, int r0) const { return frame(t, 0) * per_frame + pos(t, r0); }
+  __device__ int row_token(At a, int r0) const { return a.f0 * per_frame + a.p0 + r0; }
   __device__ int row_step() const { return per_frame; }
-  __device__ bool row_live(int t, int r0, int it) const { return frame(t, 0) + it < frames && pos(t, r0) < per_frame; }
+  __device__ bool row_live(At a, int r0, int it) const { return a.f0 + it < frames && a.p0 + r0 < per_frame; }
   // Whether any query of tile qt may use any key of tile kt (exact: interval intersection per frame pair).
   __device__ bool hits(const Radial& m, int qt, int kt) const {
     const int ka = pos(qt, 0), kb = min(per_frame, ka + RP) - 1;
@@ -300,7 +307,7 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* 
 __host__ __device__ constexpr int tc_min_blocks(int d) { return d <= 64 ? VC_ATTN_MIN_BLOCKS : 1; }
 
 // Dynamic shared memory of the tensor-core kernel (KernelCatalog.attentionSharedBytes mirrors it).
-__host__ __device__ constexpr int tc_smem_bytes(int d) { return 2 * 2 * TC_N * (d + 8) * 2 + WTAB * 4; }
+__host__ __device__ constexpr int tc_smem_bytes(int d) { return 2 * 2 * TC_N * (d + 8) * 2; }
 
 // Next key tile >= from (in tiles of TC_N) with at least one allowed pair for queries [qa, qb]; one warp
 // classifies 32 tiles at once. Returns ntiles when none is left. Every warp computes the same answer.
@@ -352,7 +359,7 @@ __device__ void attn_tc(const AttnParams p) {
   static_assert(D % 16 == 0 && D >= 16 && D <= 128, "tensor-core attention takes head dims 16..128, multiples of 16");
   static_assert(sizeof(T) == 2, "tensor-core path takes 16-bit storage");
   static_assert(!WG || D == 64, "the wgmma variant takes head dim 64");
-  static_assert(!WG || 1024 + 4 * TC_N * D * 2 + WTAB * 4 <= tc_smem_bytes(D), "wgmma tiles fit the launch's smem");
+  static_assert(!WG || 1024 + 4 * TC_N * D * 2 <= tc_smem_bytes(D), "wgmma tiles fit the launch's smem");
   constexpr int P = D + 8;  // smem row pitch (halves): conflict-free fragment loads and ldmatrix rows
   // mma.sync: rows of pitch P. wgmma: rows of D = 64 halves (128 bytes), the 16-byte chunk c of row r stored
   // at chunk c ^ (r % 8) (the 128-byte swizzle: the 8 rows of a chunk column lie in different banks), tiles
@@ -364,7 +371,7 @@ __device__ void attn_tc(const AttnParams p) {
   T* sK = reinterpret_cast<T*>(smem);        // [2][TILE]
   T* sV = sK + 2 * TILE;                     // [2][TILE]
   const uint64_t wg_desc = WG ? wg::desc_sw128(sK) : 0;
-  int* wtab = reinterpret_cast<int*>(sV + 2 * TILE);
+  __shared__ int wtab[KIND == RADIAL ? WTAB : 1];  // static: its address is a constant (no per-lookup arithmetic)
   fill_wtab(p, wtab);
   __syncthreads();
   const auto mask = make_mask<KIND>(p, wtab);
@@ -387,6 +394,13 @@ __device__ void attn_tc(const AttnParams p) {
     qr[i] = tiles.compute_token(blockIdx.x, warp * 16 + (lane >> 2) + 8 * i);
   }
   const typename MaskOf<KIND>::type::Row rows[2] = {mask.row(qr[0]), mask.row(qr[1])};
+  // Radial: the warp's query frame and the CTA's positions [pk0, pk1] (a padding row computes as position pk0)
+  int wfr = 0, pk0 = 0, pk1 = 0;
+  if constexpr (KIND == RADIAL) {
+    wfr = rows[0].i;
+    pk0 = tiles.pos(blockIdx.x, 0);
+    pk1 = min(p.per_frame, pk0 + RP) - 1;
+  }
 
   uint32_t qa[D / 16][4];
 #pragma unroll
@@ -410,22 +424,29 @@ __device__ void attn_tc(const AttnParams p) {
 
   const int ntiles = tiles.count();
   constexpr int CH = D / 8;  // 16-byte pieces per row
-  auto load_tile = [&](int tile, int buf) {
+  using At = typename Tiles<KIND>::At;
+  // wgmma loads: thread = (row r0 < 16, chunk c); its rows r0 + 16 it, swizzled chunk c ^ (r0 % 8)
+  const int ld_r0 = threadIdx.x / CH, ld_at = ld_r0 * D + (((threadIdx.x % CH) ^ (ld_r0 & 7)) * 8);
+  const T* ld_src = base + C + (threadIdx.x % CH) * 8;
+  const unsigned sn = (unsigned)p.s_n;  // a row stride (3 x heads x D elements): tokens * sn is one wide multiply
+  const i64 ld_step = (i64)tiles.row_step() * p.s_n;
+  auto load_tile = [&](const At& a, int buf) {
     T* k = sK + buf * TILE;
     T* v = sV + buf * TILE;
-    if constexpr (WG) {  // thread = (row r0 < 16, chunk c); its rows r0 + 16 it, swizzled chunk c ^ (r0 % 8)
+    if constexpr (WG) {
       static_assert(TC_N * CH == 4 * TC_WARPS * 32 && RP == 16 && RF == 4, "wgmma tile loads: 4 rows per thread");
-      const int r0 = threadIdx.x / CH, c = threadIdx.x % CH, at = r0 * D + ((c ^ (r0 & 7)) * 8);
-      const T* src = base + C + (i64)tiles.row_token(tile, r0) * p.s_n + c * 8;
-      const i64 step = (i64)tiles.row_step() * p.s_n;
+      // rows past the sequence are zero-filled, read from a valid address (the thread's first row, or token 0)
+      const bool live0 = tiles.row_live(a, ld_r0, 0);
+      const T* k0p = ld_src + (unsigned long long)(unsigned)(live0 ? tiles.row_token(a, ld_r0) : 0) * sn;
 #pragma unroll
       for (int it = 0; it < 4; ++it) {
-        const bool live = tiles.row_live(tile, r0, it);
-        const T* kp = live ? src + it * step : base;  // zero-filled past the sequence, from a valid address
-        cp_async16(k + at + it * 16 * D, kp, live);
-        cp_async16(v + at + it * 16 * D, kp + C, live);
+        const bool live = it == 0 ? live0 : tiles.row_live(a, ld_r0, it);
+        const T* kp = live ? k0p + it * ld_step : k0p;
+        cp_async16(k + ld_at + it * 16 * D, kp, live);
+        cp_async16(v + ld_at + it * 16 * D, kp + C, live);
       }
     } else {
+      const int tile = a.t;
       for (int i = threadIdx.x; i < TC_N * CH; i += TC_WARPS * 32) {
         const int r = i / CH, c = i % CH, key = tiles.token(tile, r);
         const T* src = base + (i64)max(key, 0) * p.s_n + c * 8;
@@ -439,7 +460,7 @@ __device__ void attn_tc(const AttnParams p) {
   // Radial: the key tiles this CTA visits, as a bitmap over a window of RB_WORDS * 32 tiles, filled from the
   // per-frame-pair intervals (Radial::hits) once per window instead of classifying tiles on every step.
   __shared__ unsigned rbits[KIND == RADIAL ? RB_WORDS : 1];
-  __shared__ unsigned wflags[TC_WARPS];  // wgmma: each warp's chunk flags for the tile (bit 31: full)
+  __shared__ unsigned wflags[2][TC_WARPS];  // wgmma: each warp's chunk flags per buffer (bit 31: full)
   int rwin = -1;  // first tile of the filled window (uniform over the CTA)
   auto next_of = [&](int from) -> int {
     if constexpr (KIND != RADIAL) {
@@ -449,55 +470,63 @@ __device__ void attn_tc(const AttnParams p) {
     }
   };
 
-  int tile = next_of(0);
-  if (tile < ntiles) load_tile(tile, 0);
-  for (int buf = 0; tile < ntiles; buf ^= 1) {
-    const int next = next_of(tile + 1);
-    if (next < ntiles) load_tile(next, buf ^ 1);  // the other buffer was released by the last step's barrier
-    const int k0 = tile * TC_N;
-    // per 16-key chunk: 0 skip, 1 all pairs allowed, 2 test each pair
-    int flag[TC_N / TC_CHUNK];
-    bool any = false;
-    // Radial: bit t of rm[r] = row t of the key tile allowed for this lane's fragment row r (padding never),
-    // built from the row's [lo, hi) interval in each of the tile's key frames; shifted so that bit 8j + (e & 1)
-    // is the key of score element s[j][e]. The chunk flags are the warp's OR / AND of the rows' masks (exact).
-    unsigned long long rm[2] = {0ull, 0ull};
+  constexpr int NCH = TC_N / TC_CHUNK;  // 16-key chunks per tile
+  // A tile's chunk flags for this warp (0 skip, 1 all pairs allowed, 2 test each pair), whether any chunk is
+  // used and whether all are full (warp-uniform), and for radial the per-row key masks: bit t of m[r] = row t of
+  // the key tile allowed for this lane's fragment row r (padding never), shifted so that bit 8j + (e & 1) is the
+  // key of score element s[j][e]; set for every chunk multiplied. wgmma: the warp's flags also go to
+  // wflags[slot] for the group (bit c: chunk c used, bit 31: full), read after the next barrier.
+  auto classify_tile = [&](const At& a, int slot, int (&fl)[NCH], bool& an, bool& fu, unsigned long long (&m)[2]) {
+    const int k0 = a.t * TC_N;
+    an = false;
+    m[0] = m[1] = 0ull;
     if constexpr (KIND == RADIAL) {
-      // Chunk c of the tile = positions [l0, l0 + RP) of key frame j0 + c (positions >= S and frames >= F
-      // never). Both fragment rows lie in the warp's query frame, so one window width w per chunk: row k may
-      // use chunk bits [k - l0 - w, k - l0 + w] (written without overflow for w == ALL).
-      const int j0 = tiles.frame(tile, 0), l0 = tiles.pos(tile, 0);
-      const int lim = min(RP, p.per_frame - l0);
-      if (warp_live) {
+      // Chunk c of the tile = positions [l0, l0 + lim) of key frame j0 + c (positions >= S and frames >= F
+      // never). The warp's rows are positions [pk0, pk1] of one frame, so with the frame pair's window w the
+      // chunk is used by some row iff [pk0 - w, pk1 + w] meets it and by every row in full iff [pk1 - w, pk0 + w]
+      // covers it (exact, warp-uniform; written without overflow for w == ALL). Row k may use chunk bits
+      // [k - l0 - w, k - l0 + w] (all bits of a full chunk, none of an unused one). Branch-free: the table
+      // lookups of the four chunks overlap, and only clips of more than WTAB frames take the slow path.
+      const int j0 = a.f0, l0 = a.p0, lim = min(RP, p.per_frame - l0);
+      int ww[NCH], dmax = 0;
 #pragma unroll
-        for (int c = 0; c < RF; ++c) {
-          if (j0 + c >= tiles.frames) break;
-          const int ww = mask.w(rows[0].i, j0 + c);
-          if (ww < 0) continue;
+      for (int c = 0; c < NCH; ++c) {
+        const int d = abs(wfr - (j0 + c));
+        dmax = max(dmax, d);
+        ww[c] = wtab[min(d, WTAB - 1)];
+      }
+      if (dmax >= WTAB) {
 #pragma unroll
-          for (int r = 0; r < 2; ++r) {
-            const int d = rows[r].k - l0, lo = ww >= d ? 0 : d - ww, hi = ww >= lim - d ? lim : d + ww + 1;
-            if (hi > lo) rm[r] |= (unsigned long long)((1u << hi) - (1u << lo)) << (c * RP);
-          }
+        for (int c = 0; c < NCH; ++c) ww[c] = radial_w(p, abs(wfr - (j0 + c)));
+      }
+#pragma unroll
+      for (int c = 0; c < NCH; ++c) {
+        if (p.sink && j0 + c == 0) ww[c] = ALL;
+        if (!warp_live || j0 + c >= tiles.frames) ww[c] = -1;
+      }
+      unsigned half[2][2] = {{0u, 0u}, {0u, 0u}};  // [row][chunks 0-1 | chunks 2-3]
+#pragma unroll
+      for (int c = 0; c < NCH; ++c) {
+        const bool used = ww[c] >= 0 && l0 - pk1 <= ww[c] && pk0 - (l0 + lim - 1) <= ww[c];
+        const bool whole = lim == RP && pk1 - l0 <= ww[c] && l0 + RP - 1 - pk0 <= ww[c];
+        fl[c] = used ? (whole ? 1 : 2) : 0;
+        an |= used;
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+          const int d = rows[r].k - l0, lo = max(0, d - ww[c]), hi = min(lim, d + ww[c] + 1);
+          const unsigned bits = hi > lo ? (1u << hi) - (1u << lo) : 0u;
+          half[r][c >> 1] |= bits << ((c & 1) * RP);
         }
       }
-      const unsigned long long both_or = rm[0] | rm[1], both_and = rm[0] & rm[1];
-      const unsigned or_lo = __reduce_or_sync(0xffffffffu, (unsigned)both_or);
-      const unsigned or_hi = __reduce_or_sync(0xffffffffu, (unsigned)(both_or >> 32));
-      const unsigned and_lo = __reduce_and_sync(0xffffffffu, (unsigned)both_and);
-      const unsigned and_hi = __reduce_and_sync(0xffffffffu, (unsigned)(both_and >> 32));
+      m[0] = ((unsigned long long)half[0][1] << 32 | half[0][0]) >> ((lane & 3) * 2);
+      m[1] = ((unsigned long long)half[1][1] << 32 | half[1][0]) >> ((lane & 3) * 2);
+    } else if constexpr (WG && KIND == DENSE) {  // the same for every warp (padding warps compute, unstored)
 #pragma unroll
-      for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
-        const unsigned o16 = ((c < 2 ? or_lo : or_hi) >> ((c & 1) * 16)) & 0xffffu;
-        const unsigned a16 = ((c < 2 ? and_lo : and_hi) >> ((c & 1) * 16)) & 0xffffu;
-        flag[c] = o16 == 0 ? 0 : (a16 == 0xffffu ? 1 : 2);
-        any |= flag[c] != 0;
-      }
-      rm[0] >>= (lane & 3) * 2;
-      rm[1] >>= (lane & 3) * 2;
-    } else if constexpr (!(WG && KIND == DENSE)) {  // (the wgmma dense flags follow below)
+      for (int c = 0; c < NCH; ++c) fl[c] = k0 + c * TC_CHUNK >= n ? 0 : (k0 + (c + 1) * TC_CHUNK <= n ? 1 : 2);
+      an = true;
+    } else {
       int mine = 0;  // lanes 0..3 classify, then broadcast
-      if (lane < TC_N / TC_CHUNK && warp_live) {
+      if (lane < NCH && warp_live) {
         const int ka = k0 + lane * TC_CHUNK;
         if (ka < n) {
           const int kb = min(n - 1, ka + TC_CHUNK - 1);
@@ -506,45 +535,65 @@ __device__ void attn_tc(const AttnParams p) {
         }
       }
 #pragma unroll
-      for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
-        flag[c] = __shfl_sync(0xffffffffu, mine, c);
-        any |= flag[c] != 0;
+      for (int c = 0; c < NCH; ++c) {
+        fl[c] = __shfl_sync(0xffffffffu, mine, c);
+        an |= fl[c] != 0;
       }
     }
-    bool full = true;  // every pair of the tile allowed for this warp (warp-uniform, like the flags)
+    fu = true;
 #pragma unroll
-    for (int c = 0; c < (WG && KIND == DENSE ? 0 : TC_N / TC_CHUNK); ++c) full &= flag[c] == 1;
-    // wgmma multiplies the warpgroup's 64 rows at once: a chunk is multiplied when any warp needs it (live
-    // bit c), and the FULL variant only when every warp's tile is full. The warps swap flags through
-    // shared memory across the barrier below.
-    unsigned live = 0;
-    if constexpr (WG && KIND == DENSE) {  // the same for every warp (padding warps compute, unstored)
-      full = k0 + TC_N <= n;
-      any = true;
+    for (int c = 0; c < NCH; ++c) fu &= fl[c] == 1;
+    if constexpr (WG && KIND != DENSE) {
+      unsigned mine = fu ? 1u << 31 : 0u;
 #pragma unroll
-      for (int c = 0; c < TC_N / TC_CHUNK; ++c) {
-        flag[c] = k0 + c * TC_CHUNK >= n ? 0 : (k0 + (c + 1) * TC_CHUNK <= n ? 1 : 2);
-        live |= (flag[c] != 0 ? 1u : 0u) << c;
+      for (int c = 0; c < NCH; ++c) mine |= (fl[c] != 0 ? 1u : 0u) << c;
+      if (lane == 0) wflags[slot][warp] = mine;
+    }
+  };
+
+  // One barrier per tile: it publishes the tile's K/V and chunk flags and frees the other buffer (every warp is
+  // past the previous tile), into which the next tile's K/V then stream. wgmma: that work (finding the next
+  // tile, its loads, its flags) runs while this tile's Q K^T is on the tensor cores.
+  int tile = next_of(0);
+  At cur = tiles.at(tile);
+  int flag[NCH];
+  bool any, full;
+  unsigned long long rm[2];
+  if (tile < ntiles) {
+    load_tile(cur, 0);
+    classify_tile(cur, 0, flag, any, full, rm);
+  }
+  int next = ntiles;
+  At nat = cur;
+  int nflag[NCH];
+  bool nany = false, nfull = false;
+  unsigned long long nrm[2] = {0ull, 0ull};
+  for (int buf = 0; tile < ntiles; buf ^= 1) {
+    auto prepare_next = [&]() {
+      next = next_of(tile + 1);
+      nat = tiles.at(next);
+      if (next < ntiles) {
+        load_tile(nat, buf ^ 1);
+        classify_tile(nat, buf ^ 1, nflag, nany, nfull, nrm);
       }
-    } else if constexpr (WG) {
-      unsigned mine = full ? 1u << 31 : 0u;
-#pragma unroll
-      for (int c = 0; c < TC_N / TC_CHUNK; ++c) mine |= (flag[c] != 0 ? 1u : 0u) << c;
-      if (lane == 0) wflags[warp] = mine;
-    }
-    if (next < ntiles) {
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
+    };
+    cp_async_wait<0>();
     if constexpr (WG) wg::fence_smem();  // the tile's cp.async writes, before wgmma reads them
     __syncthreads();
-    if constexpr (WG && KIND != DENSE) {  // padding warps too: every warp of the group issues the same wgmma
+    if constexpr (!WG) prepare_next();
+    const int k0 = tile * TC_N;
+    // wgmma multiplies the warpgroup's 64 rows at once: a chunk is multiplied when any warp needs it (live
+    // bit c), and the FULL variant only when every warp's tile is full (uniform over the group).
+    unsigned live = 0;
+    if constexpr (WG && KIND == DENSE) {
+#pragma unroll
+      for (int c = 0; c < NCH; ++c) live |= (flag[c] != 0 ? 1u : 0u) << c;
+    } else if constexpr (WG) {  // padding warps too: every warp of the group issues the same wgmma
       unsigned all = ~0u;
 #pragma unroll
       for (int w = 0; w < TC_WARPS; ++w) {
-        live |= wflags[w] & 0xffffu;
-        all &= wflags[w];
+        live |= wflags[buf][w] & 0xffffu;
+        all &= wflags[buf][w];
       }
       full = (all >> 31) != 0;
       any = live != 0;
@@ -577,6 +626,7 @@ __device__ void attn_tc(const AttnParams p) {
           }
         }
         wg::commit();
+        prepare_next();  // overlaps the products in flight
         wg::wait<0>();
         wg::fence_operand(s);
       } else {
@@ -703,9 +753,17 @@ __device__ void attn_tc(const AttnParams p) {
       tile_math(Flag<true>{});
     } else if (any) {
       tile_math(Flag<false>{});
+    } else if constexpr (WG) {
+      prepare_next();  // (group-uniform branch)
     }
-    __syncthreads();  // every warp is done with this buffer before it is refilled
     tile = next;
+    cur = nat;
+#pragma unroll
+    for (int c = 0; c < NCH; ++c) flag[c] = nflag[c];
+    any = nany;
+    full = nfull;
+    rm[0] = nrm[0];
+    rm[1] = nrm[1];
   }
 #pragma unroll
   for (int i = 0; i < 2; ++i) {

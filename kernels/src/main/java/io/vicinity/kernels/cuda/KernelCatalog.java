@@ -96,9 +96,9 @@ final class KernelCatalog {
     return device.wgmma && !"false".equals(System.getProperty("vicinity.cuda.wgmma"));
   }
 
-  /** attention.cu tc_smem_bytes: double-buffered K and V tiles (64 rows, pitch D + 8 halves) + the w table. */
+  /** attention.cu tc_smem_bytes: double-buffered K and V tiles (64 rows, pitch D + 8 halves). */
   static int attentionSharedBytes(int headDim) {
-    return 2 * 2 * 64 * (headDim + 8) * 2 + 1024 * 4;
+    return 2 * 2 * 64 * (headDim + 8) * 2;
   }
 
   static String gemmKernel(DType t) {
