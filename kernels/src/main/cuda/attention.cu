@@ -647,13 +647,16 @@ __device__ void attn_tc(const AttnParams p) {
           }
         }
       }
+      // wgmma radial: the key masks alone decide (a chunk this warp does not use has no bits set, so its
+      // scores, multiplied for other warps or left 0, become -inf and exponentiate to 0): no per-chunk branches.
+      constexpr bool BITS = WG && KIND == RADIAL;
       float cmax[2] = {-INFINITY, -INFINITY};
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) {
         const int f = flag[j / 2];
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          if (!FULL && f == 0) continue;  // skipped chunk: never read again
+          if (!FULL && !BITS && f == 0) continue;  // skipped chunk: never read again
           float v = s[j][e];
           if constexpr (!FULL && KIND == RADIAL) {
             // a fully allowed chunk has all its bits set: no need to look at the flag
@@ -694,7 +697,7 @@ __device__ void attn_tc(const AttnParams p) {
       }
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) {
-        if (!FULL && flag[j / 2] == 0) {
+        if (!FULL && !BITS && flag[j / 2] == 0) {
           if constexpr (WG) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;  // multiplied for other warps
           continue;
         }
