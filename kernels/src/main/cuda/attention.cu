@@ -10,22 +10,24 @@
 //    of 64 queries of one (batch, head); 4 warps x 16 query rows. Key tiles of 64 tokens are visited only when
 //    the mask allows at least one pair of the tile; K and V of the next tile stream into shared memory with
 //    cp.async while the current one is multiplied (mma.sync m16n8k16, fp32 accumulation, online softmax in
-//    registers). Inside a tile each warp classifies its four 16-key chunks: chunks with no allowed pair are
+//    registers); one barrier per tile publishes its K/V and frees the other buffer. Inside a tile each warp classifies its four 16-key chunks: chunks with no allowed pair are
 //    skipped, fully allowed ones run without per-element tests, partial ones mask element by element. Scores
 //    never leave registers. A warp's tile whose pairs are all allowed takes a variant without any mask tests
 //    (the dense kernel's only path); K fragments come from ldmatrix. Head dims <= 64 are compiled for 4 CTAs
 //    per SM: the kernel is issue- and latency-bound. Tiles (struct Tiles) are 64 consecutive tokens for dense
 //    and na3d (classify() picks the visited ones), 4 frames x 16 positions for radial.
-//    Radial: a warp's 16 rows and a tile's 16-key chunks each lie in one frame, and the allowed keys of one
-//    query in one key frame are one contiguous range, so each lane turns its two rows' [lo, hi) ranges into
-//    64-bit key masks once per tile; the warp's OR / AND of them give the exact chunk flags and a partial chunk
-//    costs one bit test per score. The visited tiles come from a per-CTA bitmap filled once from the same
-//    ranges (Tiles<RADIAL>::hits).
+//    Radial: a warp's 16 rows (consecutive positions) and a tile's 16-key chunks each lie in one frame, and the
+//    allowed keys of one query in one key frame are one contiguous range, so the chunk flags follow exactly from
+//    the warp's position range and the frame pair's window, each lane turns its two rows' [lo, hi) ranges into
+//    64-bit key masks once per tile, and a partial chunk costs one bit test per score. The visited tiles come
+//    from a per-CTA bitmap filled once from the same ranges (Tiles<RADIAL>::hits).
 //  * attn_wg_<dtype>_d64_<mask>: the same kernel on Hopper's warpgroup MMA (wgmma.cuh; sm_90a, head dim 64). The
 //    4 warps are one warpgroup: S = Q K^T and O += P V are issued for all 64 rows at once with Q and P in
 //    registers and K, V read by the tensor cores from shared memory (128-byte swizzled rows, no ldmatrix). A
 //    16-key chunk is multiplied when any warp of the group needs it (the warps swap their chunk flags through
-//    shared memory; dense tiles are the same for all); the softmax and the masks are the mma.sync kernel's.
+//    shared memory; dense tiles are the same for all); the softmax and the masks are the mma.sync kernel's (for
+//    radial the key masks alone, no per-chunk branches). The next tile's search, loads and chunk flags are
+//    issued while this tile's Q K^T runs.
 //  * attn_ref_<dtype>_<mask> (any dtype, D <= 256): one warp per query, the same classification on 32-key
 //    chunks, scalar fp32 math (the fp32 path and odd head dims).
 #include "common.cuh"
