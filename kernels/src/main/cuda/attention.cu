@@ -103,15 +103,6 @@ struct Radial {
     const int j = key / p.per_frame, l = key - j * p.per_frame;
     return abs(r.k - l) <= w(r.i, j);
   }
-  // Positions [lo, hi) of key frame j that positions [ka, kb] of query frame i may use: every allowed set of one
-  // query in one key frame is the contiguous |k - l| <= w (whole frame for ALL, empty for w < 0), and the union
-  // over consecutive k is contiguous too. Empty when hi <= lo.
-  __device__ void span(int i, int ka, int kb, int j, int& lo, int& hi) const {
-    const int S = p.per_frame, ww = w(i, j);
-    if (ww < 0) { lo = 0; hi = 0; return; }
-    lo = max(0, ka - ww);
-    hi = ww >= S - kb ? S : kb + ww + 1;  // no overflow for ww == ALL
-  }
 };
 
 // The tensor-core kernel's 64-token tiles (the CTA's queries and each key tile it visits). Dense and na3d: 64
@@ -120,6 +111,16 @@ struct Radial {
 // the CTA load 0.78 of all tiles at 64 frames x 196 positions, while blocks of neighbouring positions in a few
 // frames meet the far frames' narrow windows in few tiles (0.42; RadialGranularity in the tests).
 constexpr int RF = 4, RP = 16;
+
+// How query positions [pk0, pk1] of one frame use key positions [l0, l0 + lim) of a frame at window w (the
+// allowed keys of position k are |k - l| <= w): 0 no pair, 1 every pair of a whole RP-key chunk, 2 some. Exact:
+// the union of the rows' windows is [pk0 - w, pk1 + w], their intersection [pk1 - w, pk0 + w] (written without
+// overflow for w == ALL).
+__device__ __forceinline__ int radial_chunk_use(int w, int pk0, int pk1, int l0, int lim) {
+  const bool used = w >= 0 && l0 - pk1 <= w && pk0 - (l0 + lim - 1) <= w;
+  const bool whole = lim == RP && pk1 - l0 <= w && l0 + RP - 1 - pk0 <= w;
+  return used ? (whole ? 1 : 2) : 0;
+}
 
 template <int KIND> struct Tiles {  // consecutive tokens
   int n;
@@ -175,19 +176,23 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
   __device__ int row_token(At a, int r0) const { return a.f0 * per_frame + a.p0 + r0; }
   __device__ int row_step() const { return per_frame; }
   __device__ bool row_live(At a, int r0, int it) const { return a.f0 + it < frames && a.p0 + r0 < per_frame; }
-  // Whether any query of tile qt may use any key of tile kt (exact: interval intersection per frame pair).
-  __device__ bool hits(const Radial& m, int qt, int kt) const {
-    const int ka = pos(qt, 0), kb = min(per_frame, ka + RP) - 1;
-    const int la = pos(kt, 0), lb = min(per_frame, la + RP) - 1;
+  // The CTA's chunk flags for query tile qt and key tile kt: bit c (c < RF) when some query may use a key of
+  // chunk c (key frame j0 + c), bit RF when every query may use every key of the tile (all RF query frames real,
+  // every chunk whole). Zero when the tile can be skipped.
+  __device__ unsigned group_flags(const Radial& m, int qt, int kt) const {
+    const int pk0 = pos(qt, 0), pk1 = min(per_frame, pk0 + RP) - 1;
+    const int l0 = pos(kt, 0), lim = min(RP, per_frame - l0);
     const int i0 = frame(qt, 0), j0 = frame(kt, 0);
+    unsigned live = 0;
+    bool full = i0 + RF <= frames && j0 + RF <= frames;
     for (int i = i0; i < min(frames, i0 + RF); ++i) {
-      for (int j = j0; j < min(frames, j0 + RF); ++j) {
-        int lo, hi;
-        m.span(i, ka, kb, j, lo, hi);
-        if (hi > lo && hi - 1 >= la && lo <= lb) return true;
+      for (int c = 0; c < RF && j0 + c < frames; ++c) {
+        const int use = radial_chunk_use(m.w(i, j0 + c), pk0, pk1, l0, lim);
+        live |= (use != 0 ? 1u : 0u) << c;
+        full &= use == 1;
       }
     }
-    return false;
+    return live | (full ? 1u << RF : 0u);
   }
 };
 
@@ -326,10 +331,11 @@ __device__ int next_tile(const M& m, int from, int ntiles, int qa, int qb, int n
 }
 
 // Radial: next key tile >= from that any query of query tile qt may use, from the CTA's tile bitmap over a
-// window of RB_WORDS * 32 tiles (refilled when the scan leaves it). Every thread of the CTA calls it with the
-// same arguments (it holds barriers) and gets the same answer; ntiles when none is left.
+// window of RB_WORDS * 32 tiles (refilled when the scan leaves it), whose tiles' group flags go to rinfo[t - rwin].
+// Every thread of the CTA calls it with the same arguments (it holds barriers) and gets the same answer; ntiles
+// when none is left.
 __device__ __forceinline__ int radial_next_tile(const Radial& m, const Tiles<RADIAL>& tiles, unsigned* rbits,
-                                                int& rwin, int from, int ntiles, int qt) {
+                                                unsigned char* rinfo, int& rwin, int from, int ntiles, int qt) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   for (;;) {
     if (from >= ntiles) return ntiles;
@@ -338,8 +344,9 @@ __device__ __forceinline__ int radial_next_tile(const Radial& m, const Tiles<RAD
       rwin = from & ~31;
       for (int wd = warp; wd < RB_WORDS && rwin + wd * 32 < ntiles; wd += TC_WARPS) {
         const int t = rwin + wd * 32 + lane;
-        const bool hit = t < ntiles && tiles.hits(m, qt, t);
-        const unsigned ball = __ballot_sync(0xffffffffu, hit);
+        const unsigned g = t < ntiles ? tiles.group_flags(m, qt, t) : 0u;
+        rinfo[wd * 32 + lane] = (unsigned char)g;
+        const unsigned ball = __ballot_sync(0xffffffffu, g != 0);
         if (lane == 0) rbits[wd] = ball;
       }
       __syncthreads();
@@ -462,13 +469,14 @@ __device__ void attn_tc(const AttnParams p) {
   // Radial: the key tiles this CTA visits, as a bitmap over a window of RB_WORDS * 32 tiles, filled from the
   // per-frame-pair intervals (Radial::hits) once per window instead of classifying tiles on every step.
   __shared__ unsigned rbits[KIND == RADIAL ? RB_WORDS : 1];
+  __shared__ unsigned char rinfo[KIND == RADIAL ? RB_WORDS * 32 : 1];  // the window's group flags (group_flags)
   __shared__ unsigned wflags[2][TC_WARPS];  // wgmma: each warp's chunk flags per buffer (bit 31: full)
   int rwin = -1;  // first tile of the filled window (uniform over the CTA)
   auto next_of = [&](int from) -> int {
     if constexpr (KIND != RADIAL) {
       return next_tile(mask, from, ntiles, q0, qb, n);
     } else {
-      return radial_next_tile(mask, tiles, rbits, rwin, from, ntiles, blockIdx.x);
+      return radial_next_tile(mask, tiles, rbits, rinfo, rwin, from, ntiles, blockIdx.x);
     }
   };
 
@@ -476,19 +484,19 @@ __device__ void attn_tc(const AttnParams p) {
   // A tile's chunk flags for this warp (0 skip, 1 all pairs allowed, 2 test each pair), whether any chunk is
   // used and whether all are full (warp-uniform), and for radial the per-row key masks: bit t of m[r] = row t of
   // the key tile allowed for this lane's fragment row r (padding never), shifted so that bit 8j + (e & 1) is the
-  // key of score element s[j][e]; set for every chunk multiplied. wgmma: the warp's flags also go to
-  // wflags[slot] for the group (bit c: chunk c used, bit 31: full), read after the next barrier.
+  // key of score element s[j][e]; set for every chunk multiplied. wgmma na3d: the warp's flags also go to
+  // wflags[slot] for the group (bit c: chunk c used, bit 31: full), read after the next barrier; wgmma radial
+  // reads the group's flags from the tile table (rinfo) and needs only the masks.
   auto classify_tile = [&](const At& a, int slot, int (&fl)[NCH], bool& an, bool& fu, unsigned long long (&m)[2]) {
     const int k0 = a.t * TC_N;
     an = false;
     m[0] = m[1] = 0ull;
     if constexpr (KIND == RADIAL) {
       // Chunk c of the tile = positions [l0, l0 + lim) of key frame j0 + c (positions >= S and frames >= F
-      // never). The warp's rows are positions [pk0, pk1] of one frame, so with the frame pair's window w the
-      // chunk is used by some row iff [pk0 - w, pk1 + w] meets it and by every row in full iff [pk1 - w, pk0 + w]
-      // covers it (exact, warp-uniform; written without overflow for w == ALL). Row k may use chunk bits
-      // [k - l0 - w, k - l0 + w] (all bits of a full chunk, none of an unused one). Branch-free: the table
-      // lookups of the four chunks overlap, and only clips of more than WTAB frames take the slow path.
+      // never). The warp's rows are positions [pk0, pk1] of one frame, so its chunk flags follow from the frame
+      // pair's window w (radial_chunk_use; wgmma takes the group's from the tile table instead). Row k may use
+      // chunk bits [k - l0 - w, k - l0 + w] (all bits of a full chunk, none of an unused one). Branch-free: the
+      // table lookups of the four chunks overlap, and only clips of more than WTAB frames take the slow path.
       const int j0 = a.f0, l0 = a.p0, lim = min(RP, p.per_frame - l0);
       int ww[NCH], dmax = 0;
 #pragma unroll
@@ -509,10 +517,10 @@ __device__ void attn_tc(const AttnParams p) {
       unsigned half[2][2] = {{0u, 0u}, {0u, 0u}};  // [row][chunks 0-1 | chunks 2-3]
 #pragma unroll
       for (int c = 0; c < NCH; ++c) {
-        const bool used = ww[c] >= 0 && l0 - pk1 <= ww[c] && pk0 - (l0 + lim - 1) <= ww[c];
-        const bool whole = lim == RP && pk1 - l0 <= ww[c] && l0 + RP - 1 - pk0 <= ww[c];
-        fl[c] = used ? (whole ? 1 : 2) : 0;
-        an |= used;
+        if constexpr (!WG) {
+          fl[c] = radial_chunk_use(ww[c], pk0, pk1, l0, lim);
+          an |= fl[c] != 0;
+        }
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
           const int d = rows[r].k - l0, lo = max(0, d - ww[c]), hi = min(lim, d + ww[c] + 1);
@@ -543,9 +551,11 @@ __device__ void attn_tc(const AttnParams p) {
       }
     }
     fu = true;
+    if constexpr (!(WG && KIND == RADIAL)) {
 #pragma unroll
-    for (int c = 0; c < NCH; ++c) fu &= fl[c] == 1;
-    if constexpr (WG && KIND != DENSE) {
+      for (int c = 0; c < NCH; ++c) fu &= fl[c] == 1;
+    }
+    if constexpr (WG && KIND == NA3D) {
       unsigned mine = fu ? 1u << 31 : 0u;
 #pragma unroll
       for (int c = 0; c < NCH; ++c) mine |= (fl[c] != 0 ? 1u : 0u) << c;
@@ -558,6 +568,8 @@ __device__ void attn_tc(const AttnParams p) {
   // tile, its loads, its flags) runs while this tile's Q K^T is on the tensor cores.
   int tile = next_of(0);
   At cur = tiles.at(tile);
+  // wgmma radial: the group's flags of the current and the next tile, from the tile table
+  unsigned ginfo = KIND == RADIAL && tile < ntiles ? rinfo[tile - rwin] : 0u, nginfo = 0u;
   int flag[NCH];
   bool any, full;
   unsigned long long rm[2];
@@ -574,6 +586,7 @@ __device__ void attn_tc(const AttnParams p) {
     auto prepare_next = [&]() {
       next = next_of(tile + 1);
       nat = tiles.at(next);
+      if constexpr (KIND == RADIAL) nginfo = next < ntiles ? rinfo[next - rwin] : 0u;
       if (next < ntiles) {
         load_tile(nat, buf ^ 1);
         classify_tile(nat, buf ^ 1, nflag, nany, nfull, nrm);
@@ -590,6 +603,10 @@ __device__ void attn_tc(const AttnParams p) {
     if constexpr (WG && KIND == DENSE) {
 #pragma unroll
       for (int c = 0; c < NCH; ++c) live |= (flag[c] != 0 ? 1u : 0u) << c;
+    } else if constexpr (WG && KIND == RADIAL) {
+      live = ginfo & ((1u << RF) - 1);
+      full = (ginfo >> RF) & 1u;
+      any = live != 0;
     } else if constexpr (WG) {  // padding warps too: every warp of the group issues the same wgmma
       unsigned all = ~0u;
 #pragma unroll
@@ -763,6 +780,7 @@ __device__ void attn_tc(const AttnParams p) {
     }
     tile = next;
     cur = nat;
+    ginfo = nginfo;
 #pragma unroll
     for (int c = 0; c < NCH; ++c) flag[c] = nflag[c];
     any = nany;
