@@ -487,7 +487,8 @@ __device__ void attn_tc(const AttnParams p) {
   // key of score element s[j][e]; set for every chunk multiplied. wgmma na3d: the warp's flags also go to
   // wflags[slot] for the group (bit c: chunk c used, bit 31: full), read after the next barrier; wgmma radial
   // reads the group's flags from the tile table (rinfo) and needs only the masks.
-  auto classify_tile = [&](const At& a, int slot, int (&fl)[NCH], bool& an, bool& fu, unsigned long long (&m)[2]) {
+  auto classify_tile = [&](const At& a, int slot, unsigned group, int (&fl)[NCH], bool& an, bool& fu,
+                           unsigned long long (&m)[2]) {
     const int k0 = a.t * TC_N;
     an = false;
     m[0] = m[1] = 0ull;
@@ -515,12 +516,17 @@ __device__ void attn_tc(const AttnParams p) {
         if (!warp_live || j0 + c >= tiles.frames) ww[c] = -1;
       }
       unsigned half[2][2] = {{0u, 0u}, {0u, 0u}};  // [row][chunks 0-1 | chunks 2-3]
+      if constexpr (!WG) {
 #pragma unroll
-      for (int c = 0; c < NCH; ++c) {
-        if constexpr (!WG) {
+        for (int c = 0; c < NCH; ++c) {
           fl[c] = radial_chunk_use(ww[c], pk0, pk1, l0, lim);
           an |= fl[c] != 0;
         }
+      }
+      // the masks of a tile the group takes whole (the FULL variant) are never read
+      const bool masks = !WG || !((group >> RF) & 1u);
+#pragma unroll
+      for (int c = 0; c < NCH && masks; ++c) {
 #pragma unroll
         for (int r = 0; r < 2; ++r) {
           const int d = rows[r].k - l0, lo = max(0, d - ww[c]), hi = min(lim, d + ww[c] + 1);
@@ -575,7 +581,7 @@ __device__ void attn_tc(const AttnParams p) {
   unsigned long long rm[2];
   if (tile < ntiles) {
     load_tile(cur, 0);
-    classify_tile(cur, 0, flag, any, full, rm);
+    classify_tile(cur, 0, ginfo, flag, any, full, rm);
   }
   int next = ntiles;
   At nat = cur;
@@ -589,7 +595,7 @@ __device__ void attn_tc(const AttnParams p) {
       if constexpr (KIND == RADIAL) nginfo = next < ntiles ? rinfo[next - rwin] : 0u;
       if (next < ntiles) {
         load_tile(nat, buf ^ 1);
-        classify_tile(nat, buf ^ 1, nflag, nany, nfull, nrm);
+        classify_tile(nat, buf ^ 1, nginfo, nflag, nany, nfull, nrm);
       }
     };
     cp_async_wait<0>();
