@@ -278,6 +278,13 @@ constexpr int TC_M = 64, TC_N = 64, TC_WARPS = 4, TC_CHUNK = 16;
 constexpr int RB_WORDS = 64;  // radial tile bitmap window: 2048 key tiles (131072 tokens) per fill
 
 
+// Bits [pos, pos + width) set (PTX bmsk.clamp: position and width clamped to 32, so pos + width may pass 32).
+__device__ __forceinline__ unsigned bit_run(unsigned pos, unsigned width) {
+  unsigned m;
+  asm("bmsk.clamp.b32 %0, %1, %2;" : "=r"(m) : "r"(pos), "r"(width));
+  return m;
+}
+
 // 2^x on the SFU alone (exp2f adds a range fix-up for subnormal results, 3 instructions more per score): the
 // arguments are <= 0 and results below 2^-126 flush to 0, next to a row sum >= 1.
 __device__ __forceinline__ float exp2_ftz(float x) {
@@ -528,10 +535,9 @@ __device__ void attn_tc(const AttnParams p) {
 #pragma unroll
       for (int c = 0; c < NCH && masks; ++c) {
 #pragma unroll
-        for (int r = 0; r < 2; ++r) {
+        for (int r = 0; r < 2; ++r) {  // bits [lo, hi) of the chunk, at bit 16 of the word for odd chunks
           const int d = rows[r].k - l0, lo = max(0, d - ww[c]), hi = min(lim, d + ww[c] + 1);
-          const unsigned bits = hi > lo ? (1u << hi) - (1u << lo) : 0u;
-          half[r][c >> 1] |= bits << ((c & 1) * RP);
+          half[r][c >> 1] |= bit_run((unsigned)(lo + (c & 1) * RP), (unsigned)max(0, hi - lo));
         }
       }
       m[0] = ((unsigned long long)half[0][1] << 32 | half[0][0]) >> ((lane & 3) * 2);
