@@ -481,7 +481,9 @@ __device__ void attn_tc(const AttnParams p) {
   __shared__ unsigned wflags[2][TC_WARPS];  // wgmma: each warp's chunk flags per buffer (bit 31: full)
   int rwin = -1;  // first tile of the filled window (uniform over the CTA)
   auto next_of = [&](int from) -> int {
-    if constexpr (KIND != RADIAL) {
+    if constexpr (KIND == DENSE) {
+      return min(from, ntiles);  // every tile (no vote: its latency sat on the loop's critical path)
+    } else if constexpr (KIND == NA3D) {
       return next_tile(mask, from, ntiles, q0, qb, n);
     } else {
       return radial_next_tile(mask, tiles, rbits, rinfo, rwin, from, ntiles, blockIdx.x);
