@@ -10,8 +10,9 @@
 //    of 64 queries of one (batch, head); 4 warps x 16 query rows. Key tiles of 64 tokens are visited only when
 //    the mask allows at least one pair of the tile; K and V of the next tile stream into shared memory with
 //    cp.async while the current one is multiplied (mma.sync m16n8k16, fp32 accumulation, online softmax in
-//    registers); one barrier per tile publishes its K/V and frees the other buffer. Inside a tile each warp classifies its four 16-key chunks: chunks with no allowed pair are
-//    skipped, fully allowed ones run without per-element tests, partial ones mask element by element. Scores
+//    registers); one barrier per tile publishes its K/V and frees the other buffer. Inside a tile each warp
+//    classifies its four 16-key chunks: chunks with no allowed pair are skipped, fully allowed ones run without
+//    per-element tests, partial ones mask element by element. Scores
 //    never leave registers. A warp's tile whose pairs are all allowed takes a variant without any mask tests
 //    (the dense kernel's only path); K fragments come from ldmatrix. Head dims <= 64 are compiled for 4 CTAs
 //    per SM: the kernel is issue- and latency-bound. Tiles (struct Tiles) are 64 consecutive tokens for dense
@@ -19,8 +20,8 @@
 //    Radial: a warp's 16 rows (consecutive positions) and a tile's 16-key chunks each lie in one frame, and the
 //    allowed keys of one query in one key frame are one contiguous range, so the chunk flags follow exactly from
 //    the warp's position range and the frame pair's window, each lane turns its two rows' [lo, hi) ranges into
-//    64-bit key masks once per tile, and a partial chunk costs one bit test per score. The visited tiles come
-//    from a per-CTA bitmap filled once from the same ranges (Tiles<RADIAL>::hits).
+//    64-bit key masks once per tile, and a partial chunk costs one bit test per score. The visited tiles and
+//    their group flags come from a per-CTA table filled once from the same rule (Tiles<RADIAL>::group_flags).
 //  * attn_wg_<dtype>_d64_<mask>: the same kernel on Hopper's warpgroup MMA (wgmma.cuh; sm_90a, head dim 64). The
 //    4 warps are one warpgroup: S = Q K^T and O += P V are issued for all 64 rows at once with Q and P in
 //    registers and K, V read by the tensor cores from shared memory (128-byte swizzled rows, no ldmatrix). A
@@ -152,7 +153,7 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
     return {t, fb * RF, (t - fb * pblocks) * RP};
   }
   // Tile t's frame block (t / pblocks) and position block (t % pblocks), from a float estimate corrected to
-  // exact: the integer division routine costs ~20 instructions and runs several times per key tile.
+  // exact: the integer division routine costs ~20 instructions and runs for every visited key tile.
   __device__ int fblock(int t) const {
     int q = __float2int_rz((float)t * inv_pblocks);
     const int r = t - q * pblocks;
@@ -474,8 +475,8 @@ __device__ void attn_tc(const AttnParams p) {
     cp_async_commit();
   };
 
-  // Radial: the key tiles this CTA visits, as a bitmap over a window of RB_WORDS * 32 tiles, filled from the
-  // per-frame-pair intervals (Radial::hits) once per window instead of classifying tiles on every step.
+  // Radial: the key tiles this CTA visits, as a bitmap over a window of RB_WORDS * 32 tiles, and their group
+  // flags, filled once per window (Tiles<RADIAL>::group_flags) instead of classifying tiles on every step.
   __shared__ unsigned rbits[KIND == RADIAL ? RB_WORDS : 1];
   __shared__ unsigned char rinfo[KIND == RADIAL ? RB_WORDS * 32 : 1];  // the window's group flags (group_flags)
   __shared__ unsigned wflags[2][TC_WARPS];  // wgmma: each warp's chunk flags per buffer (bit 31: full)
@@ -585,7 +586,7 @@ __device__ void attn_tc(const AttnParams p) {
   At cur = tiles.at(tile);
   // wgmma radial: the group's flags of the current and the next tile, from the tile table
   unsigned ginfo = KIND == RADIAL && tile < ntiles ? rinfo[tile - rwin] : 0u, nginfo = 0u;
-  int flag[NCH];
+  int flag[NCH] = {};  // (unused by wgmma radial, which reads the group's flags)
   bool any, full;
   unsigned long long rm[2];
   if (tile < ntiles) {
@@ -594,7 +595,7 @@ __device__ void attn_tc(const AttnParams p) {
   }
   int next = ntiles;
   At nat = cur;
-  int nflag[NCH];
+  int nflag[NCH] = {};
   bool nany = false, nfull = false;
   unsigned long long nrm[2] = {0ull, 0ull};
   for (int buf = 0; tile < ntiles; buf ^= 1) {
