@@ -117,7 +117,8 @@ constexpr int RF = 4, RP = 16;
 // How query positions [pk0, pk1] of one frame use key positions [l0, l0 + lim) of a frame at window w (the
 // allowed keys of position k are |k - l| <= w): 0 no pair, 1 every pair of a whole RP-key chunk, 2 some. Exact:
 // the union of the rows' windows is [pk0 - w, pk1 + w], their intersection [pk1 - w, pk0 + w] (written without
-// overflow for w == ALL).
+// overflow for w == ALL). Radial::classify applies the same rule to token ranges; this chunk form stays apart
+// because routing it through that code changed ptxas's register allocation (spills in the mma.sync kernel).
 __device__ __forceinline__ int radial_chunk_use(int w, int pk0, int pk1, int l0, int lim) {
   const bool used = w >= 0 && l0 - pk1 <= w && pk0 - (l0 + lim - 1) <= w;
   const bool whole = lim == RP && pk1 - l0 <= w && l0 + RP - 1 - pk0 <= w;
@@ -162,8 +163,8 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
     q += r < 0 ? -1 : (r >= pblocks ? 1 : 0);
     return q;
   }
-  __device__ int frame(int t, int r) const { return fblock(t) * RF + r / RP; }
-  __device__ int pos(int t, int r) const { return (t - fblock(t) * pblocks) * RP + r % RP; }
+  __device__ int frame(int t, int r) const { return at(t).f0 + r / RP; }
+  __device__ int pos(int t, int r) const { return at(t).p0 + r % RP; }
   __device__ int token(int t, int r) const {
     const int i = frame(t, r), k = pos(t, r);
     return i < frames && k < per_frame ? i * per_frame + k : -1;
@@ -479,7 +480,7 @@ __device__ void attn_tc(const AttnParams p) {
   // flags, filled once per window (Tiles<RADIAL>::group_flags) instead of classifying tiles on every step.
   __shared__ unsigned rbits[KIND == RADIAL ? RB_WORDS : 1];
   __shared__ unsigned char rinfo[KIND == RADIAL ? RB_WORDS * 32 : 1];  // the window's group flags (group_flags)
-  __shared__ unsigned wflags[2][TC_WARPS];  // wgmma: each warp's chunk flags per buffer (bit 31: full)
+  __shared__ unsigned wflags[2][TC_WARPS];  // wgmma na3d: each warp's chunk flags per buffer (bit 31: full)
   int rwin = -1;  // first tile of the filled window (uniform over the CTA)
   auto next_of = [&](int from) -> int {
     if constexpr (KIND == DENSE) {
@@ -508,7 +509,8 @@ __device__ void attn_tc(const AttnParams p) {
       // never). The warp's rows are positions [pk0, pk1] of one frame, so its chunk flags follow from the frame
       // pair's window w (radial_chunk_use; wgmma takes the group's from the tile table instead). Row k may use
       // chunk bits [k - l0 - w, k - l0 + w] (all bits of a full chunk, none of an unused one). Branch-free: the
-      // table lookups of the four chunks overlap, and only clips of more than WTAB frames take the slow path.
+      // table lookups of the four chunks overlap, and only clips of more than WTAB frames take the slow path
+      // (Radial::w per chunk, the same values, branches per lookup and reads the table through a generic pointer).
       const int j0 = a.f0, l0 = a.p0, lim = min(RP, p.per_frame - l0);
       int ww[NCH], dmax = 0;
 #pragma unroll

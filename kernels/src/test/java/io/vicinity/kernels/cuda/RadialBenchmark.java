@@ -61,9 +61,10 @@ public final class RadialBenchmark {
   }
 
   /**
-   * {fraction of pairs in 16-query x 16-key chunks holding an allowed pair (what the warps multiply), fraction
-   * in 64 x 64 tiles holding one (what the CTAs load)}, from the mask's token rule; the kernel's classification
-   * is exact for radial masks, whose tiles are 4 frames x 16 positions and chunks one frame x 16 positions.
+   * {fraction of pairs in 16-query x 16-key chunks holding an allowed pair (what the mma.sync kernel's warps
+   * multiply), fraction in 64 x 64 tiles holding one (what the CTAs load, and what the wgmma radial kernel
+   * multiplies)}, from the mask's token rule; the kernel's classification is exact for radial masks, whose tiles
+   * are 4 frames x 16 positions and chunks one frame x 16 positions.
    */
   static double[] coverage(AttentionMask m, int n) {
     if (m instanceof AttentionMask.Radial r) {

@@ -14,8 +14,9 @@ import java.util.Arrays;
  */
 public final class RadialGranularity {
   /**
-   * {a, b, c, d}: query frames, query positions, key frames, key positions. Our radial kernel's warps multiply
-   * 1x16 by 1x16 chunks and its CTAs load 4x16 by 4x16 tiles (attention.cu Tiles&lt;RADIAL&gt;).
+   * {a, b, c, d}: query frames, query positions, key frames, key positions. Our mma.sync radial kernel's warps
+   * multiply 1x16 by 1x16 chunks; its CTAs load 4x16 by 4x16 tiles (attention.cu Tiles&lt;RADIAL&gt;), which the
+   * wgmma kernel multiplies whole.
    */
   static final int[][] TILES = {
     {1, 16, 1, 16}, {1, 16, 1, 8}, {2, 8, 1, 8}, {4, 4, 1, 8}, {4, 4, 2, 4}, {1, 64, 1, 8}, {1, 64, 1, 64},
