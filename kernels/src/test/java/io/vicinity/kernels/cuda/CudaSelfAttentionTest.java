@@ -1,6 +1,7 @@
 package io.vicinity.kernels.cuda;
 
 import static io.vicinity.kernels.cuda.CudaTestSupport.assertClose;
+import static io.vicinity.kernels.cuda.CudaTestSupport.assertRowsClose;
 import static io.vicinity.kernels.cuda.CudaTestSupport.random;
 import static io.vicinity.kernels.cuda.CudaTestSupport.roundTrip;
 import static io.vicinity.kernels.cuda.CudaTestSupport.tolerance;
@@ -104,6 +105,7 @@ class CudaSelfAttentionTest {
     try (Arena a = gpu.openArena("attn")) {
       float[] got = gpu.toHost(gpu.selfAttention(gpu.fromHost(qkv, qs), heads, mask));
       assertClose(name, got, want, tolerance(t));
+      assertRowsClose(name, got, want, dim, 3 * tolerance(t));
       if (!(mask instanceof AttentionMask.Dense)) {
         // a mask that silently fell back to dense would pass the comparison above only if it were dense
         assertTrue(relDiff(want, dense) > 1e-2, name + ": mask does not change the output");

@@ -71,4 +71,37 @@ final class CudaTestSupport {
     System.out.println("[cuda-test] " + msg);
     assertTrue(rel <= tol, msg);
   }
+
+  /**
+   * Asserts no row of {@code width} consecutive values (one query's output in one head) is off by more than
+   * {@code tol} times the typical row's norm: a fault confined to a few rows (a tile's edge) hides in the whole
+   * tensor's error. Normalised by the mean row norm, not the row's own, so rows that average to near zero with
+   * ordinary rounding errors pass.
+   */
+  static void assertRowsClose(String what, float[] got, float[] want, int width, double tol) {
+    int rows = want.length / width;
+    double den = 0;
+    for (float w : want) {
+      den += (double) w * w;
+    }
+    double typical = Math.sqrt(den / Math.max(rows, 1));
+    double worst = 0;
+    int worstRow = 0;
+    for (int r = 0; r < rows; r++) {
+      double num = 0;
+      for (int i = r * width; i < (r + 1) * width; i++) {
+        double e = got[i] - (double) want[i];
+        num += e * e;
+      }
+      double rel = Math.sqrt(num) / Math.max(typical, 1e-30);
+      if (rel > worst) {
+        worst = rel;
+        worstRow = r;
+      }
+    }
+    String msg = String.format("%s: worst row %d of %d off by %.3g of a typical row's norm (tol %.1g)",
+        what, worstRow, rows, worst, tol);
+    System.out.println("[cuda-test] " + msg);
+    assertTrue(worst <= tol, msg);
+  }
 }
