@@ -28,8 +28,10 @@
 //    16-key chunk is multiplied when any warp of the group needs it (na3d: the warps swap their chunk flags
 //    through shared memory; radial: the group's flags come with the tile from the CTA's tile table; dense tiles
 //    are the same for all), except that radial's Q K^T always takes the whole tile; the softmax and the masks are
-//    the mma.sync kernel's (for radial the key masks alone, no per-chunk branches). The next tile's search,
-//    loads and chunk flags are issued while this tile's Q K^T runs.
+//    the mma.sync kernel's (for radial the key masks alone, no per-chunk branches), except that P V is one
+//    m64n72k16 product whose ninth column block is a block of ones: the tensor cores sum P's rows. The next
+//    tile's search, loads and chunk flags (radial: this tile's key masks) are issued while this tile's Q K^T
+//    runs; interior tiles load from byte addresses stepped from one row, without per-row zero-fill tests.
 //  * attn_ref_<dtype>_<mask> (any dtype, D <= 256): one warp per query, the same classification on 32-key
 //    chunks, scalar fp32 math (the fp32 path and odd head dims).
 #include "common.cuh"
@@ -140,6 +142,7 @@ template <int KIND> struct Tiles {  // consecutive tokens
   __device__ int row_token(At a, int r0) const { return a.t * 64 + r0; }
   __device__ static constexpr int row_step() { return 16; }
   __device__ bool row_live(At a, int r0, int it) const { return a.t * 64 + r0 + 16 * it < n; }
+  __device__ bool whole(At a) const { return a.t * 64 + 64 <= n; }  // every row of the tile is a token
 };
 template <> struct Tiles<RADIAL> {  // RF frames x RP positions
   int frames, per_frame, pblocks;
@@ -179,6 +182,7 @@ template <> struct Tiles<RADIAL> {  // RF frames x RP positions
   __device__ int row_token(At a, int r0) const { return a.f0 * per_frame + a.p0 + r0; }
   __device__ int row_step() const { return per_frame; }
   __device__ bool row_live(At a, int r0, int it) const { return a.f0 + it < frames && a.p0 + r0 < per_frame; }
+  __device__ bool whole(At a) const { return a.f0 + RF <= frames && a.p0 + RP <= per_frame; }
   // The CTA's chunk flags for query tile qt and key tile kt: bit c (c < RF) when some query may use a key of
   // chunk c (key frame j0 + c), bit RF when every query may use every key of the tile (all RF query frames real,
   // every chunk whole). Zero when the tile can be skipped.
@@ -378,7 +382,7 @@ __device__ void attn_tc(const AttnParams p) {
   static_assert(D % 16 == 0 && D >= 16 && D <= 128, "tensor-core attention takes head dims 16..128, multiples of 16");
   static_assert(sizeof(T) == 2, "tensor-core path takes 16-bit storage");
   static_assert(!WG || D == 64, "the wgmma variant takes head dim 64");
-  static_assert(!WG || 1024 + 4 * TC_N * D * 2 <= tc_smem_bytes(D), "wgmma tiles fit the launch's smem");
+  static_assert(!WG || 1024 + 4 * TC_N * D * 2 + 16 * D * 2 <= tc_smem_bytes(D), "wgmma tiles fit the launch's smem");
   constexpr int P = D + 8;  // smem row pitch (halves): conflict-free fragment loads and ldmatrix rows
   // mma.sync: rows of pitch P. wgmma: rows of D = 64 halves (128 bytes), the 16-byte chunk c of row r stored
   // at chunk c ^ (r % 8) (the 128-byte swizzle: the 8 rows of a chunk column lie in different banks), tiles
@@ -392,6 +396,14 @@ __device__ void attn_tc(const AttnParams p) {
   const uint64_t wg_desc = WG ? wg::desc_sw128(sK) : 0;
   __shared__ int wtab[KIND == RADIAL ? WTAB : 1];  // static: its address is a constant (no per-lookup arithmetic)
   fill_wtab(p, wtab);
+  // wgmma: 16 rows x 64 of ones after the K/V buffers, the ninth column block of P V's B operand (mma_n72), so
+  // the tensor cores sum P's rows (the bf16 P that multiplies V) and the softmax needs no adds of its own.
+  constexpr int ONES_AT = 4 * TILE * 2;  // bytes from sK
+  if constexpr (WG) {
+    static_assert(16 * D * 2 == TC_WARPS * 32 * 16, "one 16-byte store of ones per thread");
+    const uint32_t one2 = Mma<T>::pack(1.f, 1.f);
+    reinterpret_cast<uint4*>(smem + ONES_AT)[threadIdx.x] = make_uint4(one2, one2, one2, one2);
+  }
   __syncthreads();
   const auto mask = make_mask<KIND>(p, wtab);
 
@@ -438,7 +450,8 @@ __device__ void attn_tc(const AttnParams p) {
   // Scores stay unscaled until the exp2 (one FFMA: s * scale * log2(e) - max); masked ones are -inf. A row
   // that has seen only masked scores has max -inf and exponentiates against 0 instead (exp2(-inf) = 0); every
   // row has an allowed key (its own position), so its sum ends positive.
-  float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.f, 0.f};
+  float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.f, 0.f};  // lrow: mma.sync only
+  float osum[1][4] = {{0.f, 0.f, 0.f, 0.f}};  // wgmma: row sums, columns of the ones block (rows r, r, r + 8, r + 8)
   const float sl2 = p.scale * 1.4426950408889634f;
 
   const int ntiles = tiles.count();
@@ -454,6 +467,18 @@ __device__ void attn_tc(const AttnParams p) {
     T* v = sV + buf * TILE;
     if constexpr (WG) {
       static_assert(TC_N * CH == 4 * TC_WARPS * 32 && RP == 16 && RF == 4, "wgmma tile loads: 4 rows per thread");
+      if (tiles.whole(a)) {  // all but the edge tiles: byte addresses stepped from one row, no zero-fill tests
+        const char* kb = reinterpret_cast<const char*>(ld_src) +
+                         (unsigned long long)(unsigned)tiles.row_token(a, ld_r0) * (2ull * sn);
+#pragma unroll
+        for (int it = 0; it < 4; ++it) {
+          const char* kp = kb + it * 2 * ld_step;
+          cp_async16(k + ld_at + it * 16 * D, kp, true);
+          cp_async16(v + ld_at + it * 16 * D, kp + 2 * C, true);
+        }
+        cp_async_commit();
+        return;
+      }
       // rows past the sequence are zero-filled, read from a valid address (the thread's first row, or token 0)
       const bool live0 = tiles.row_live(a, ld_r0, 0);
       const T* k0p = ld_src + (unsigned long long)(unsigned)(live0 ? tiles.row_token(a, ld_r0) : 0) * sn;
@@ -499,7 +524,7 @@ __device__ void attn_tc(const AttnParams p) {
   // key of score element s[j][e]; set for every chunk multiplied. wgmma na3d: the warp's flags also go to
   // wflags[slot] for the group (bit c: chunk c used, bit 31: full), read after the next barrier; wgmma radial
   // reads the group's flags from the tile table (rinfo) and needs only the masks.
-  auto classify_tile = [&](const At& a, int slot, unsigned group, int (&fl)[NCH], bool& an, bool& fu,
+  auto classify_tile = [&](const At& a, int slot, int (&fl)[NCH], bool& an, bool& fu,
                            unsigned long long (&m)[2]) {
     const int k0 = a.t * TC_N;
     an = false;
@@ -536,10 +561,8 @@ __device__ void attn_tc(const AttnParams p) {
           an |= fl[c] != 0;
         }
       }
-      // the masks of a tile the group takes whole (the FULL variant) are never read
-      const bool masks = !WG || !((group >> RF) & 1u);
 #pragma unroll
-      for (int c = 0; c < NCH && masks; ++c) {
+      for (int c = 0; c < NCH; ++c) {
 #pragma unroll
         for (int r = 0; r < 2; ++r) {  // bits [lo, hi) of the chunk, at bit 16 of the word for odd chunks
           const int d = rows[r].k - l0, lo = max(0, d - ww[c]), hi = min(lim, d + ww[c] + 1);
@@ -549,9 +572,9 @@ __device__ void attn_tc(const AttnParams p) {
       m[0] = ((unsigned long long)half[0][1] << 32 | half[0][0]) >> ((lane & 3) * 2);
       m[1] = ((unsigned long long)half[1][1] << 32 | half[1][0]) >> ((lane & 3) * 2);
     } else if constexpr (WG && KIND == DENSE) {  // the same for every warp (padding warps compute, unstored)
-#pragma unroll
-      for (int c = 0; c < NCH; ++c) fl[c] = k0 + c * TC_CHUNK >= n ? 0 : (k0 + (c + 1) * TC_CHUNK <= n ? 1 : 2);
       an = true;
+      fu = k0 + TC_N <= n;  // the last, partial tile gets its chunk flags where it is multiplied
+      return;
     } else {
       int mine = 0;  // lanes 0..3 classify, then broadcast
       if (lane < NCH && warp_live) {
@@ -583,7 +606,10 @@ __device__ void attn_tc(const AttnParams p) {
 
   // One barrier per tile: it publishes the tile's K/V and chunk flags and frees the other buffer (every warp is
   // past the previous tile), into which the next tile's K/V then stream. wgmma: that work (finding the next
-  // tile, its loads, its flags) runs while this tile's Q K^T is on the tensor cores.
+  // tile, its loads, its flags) runs while this tile's Q K^T is on the tensor cores. wgmma radial builds the
+  // key masks of the tile being multiplied there too, rather than the next tile's a step ahead: a second set
+  // of masks carried across the softmax made ptxas spill.
+  constexpr bool MASKS_NOW = WG && KIND == RADIAL;
   int tile = next_of(0);
   At cur = tiles.at(tile);
   // wgmma radial: the group's flags of the current and the next tile, from the tile table
@@ -593,7 +619,7 @@ __device__ void attn_tc(const AttnParams p) {
   unsigned long long rm[2];
   if (tile < ntiles) {
     load_tile(cur, 0);
-    classify_tile(cur, 0, ginfo, flag, any, full, rm);
+    if constexpr (!MASKS_NOW) classify_tile(cur, 0, flag, any, full, rm);
   }
   int next = ntiles;
   At nat = cur;
@@ -607,7 +633,7 @@ __device__ void attn_tc(const AttnParams p) {
       if constexpr (KIND == RADIAL) nginfo = next < ntiles ? rinfo[next - rwin] : 0u;
       if (next < ntiles) {
         load_tile(nat, buf ^ 1);
-        classify_tile(nat, buf ^ 1, nginfo, nflag, nany, nfull, nrm);
+        if constexpr (!MASKS_NOW) classify_tile(nat, buf ^ 1, nflag, nany, nfull, nrm);
       }
     };
     cp_async_wait<0>();
@@ -618,14 +644,11 @@ __device__ void attn_tc(const AttnParams p) {
     // wgmma multiplies the warpgroup's 64 rows at once: a chunk is multiplied when any warp needs it (live
     // bit c), and the FULL variant only when every warp's tile is full (uniform over the group).
     unsigned live = 0;
-    if constexpr (WG && KIND == DENSE) {
-#pragma unroll
-      for (int c = 0; c < NCH; ++c) live |= (flag[c] != 0 ? 1u : 0u) << c;
-    } else if constexpr (WG && KIND == RADIAL) {
+    if constexpr (WG && KIND == RADIAL) {
       live = ginfo & ((1u << RF) - 1);
       full = (ginfo >> RF) & 1u;
       any = live != 0;
-    } else if constexpr (WG) {  // padding warps too: every warp of the group issues the same wgmma
+    } else if constexpr (WG && KIND == NA3D) {  // padding warps too: every warp of the group issues the same wgmma
       unsigned all = ~0u;
 #pragma unroll
       for (int w = 0; w < TC_WARPS; ++w) {
@@ -639,6 +662,13 @@ __device__ void attn_tc(const AttnParams p) {
     // near-diagonal ones); the other applies the chunk flags.
     auto tile_math = [&](auto full_tag) {
       constexpr bool FULL = decltype(full_tag)::value;
+      if constexpr (WG && KIND == DENSE && !FULL) {  // the sequence's last tile: chunks past its end
+#pragma unroll
+        for (int c = 0; c < NCH; ++c) {
+          flag[c] = k0 + c * TC_CHUNK >= n ? 0 : (k0 + (c + 1) * TC_CHUNK <= n ? 1 : 2);
+          live |= (flag[c] != 0 ? 1u : 0u) << c;
+        }
+      }
       float s[TC_N / 8][4];
 #pragma unroll
       for (int j = 0; j < TC_N / 8; ++j) s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.f;
@@ -667,6 +697,11 @@ __device__ void attn_tc(const AttnParams p) {
         }
         wg::commit();
         prepare_next();  // overlaps the products in flight
+        if constexpr (MASKS_NOW && !FULL) {  // (flags come from the tile table)
+          int unused_flags[NCH];
+          bool unused_any, unused_full;
+          classify_tile(cur, buf, unused_flags, unused_any, unused_full, rm);
+        }
         wg::wait<0>();
         wg::fence_operand(s);
       } else {
@@ -728,6 +763,8 @@ __device__ void attn_tc(const AttnParams p) {
           corr[i] = exp2_ftz(mrow[i] - mref[i]);  // 0 from -inf: nothing was summed yet
           mrow[i] = mnew[i];
           lrow[i] *= corr[i];
+          osum[0][2 * i] *= corr[i];
+          osum[0][2 * i + 1] *= corr[i];
         }
 #pragma unroll
         for (int j = 0; j < D / 8; ++j) {
@@ -746,7 +783,7 @@ __device__ void attn_tc(const AttnParams p) {
           const int i = e >> 1;
           const float pe = exp2_ftz(fmaf(s[j][e], sl2, -mref[i]));
           s[j][e] = pe;
-          lrow[i] += pe;
+          if constexpr (!WG) lrow[i] += pe;
         }
       }
       if constexpr (WG) {
@@ -760,17 +797,22 @@ __device__ void attn_tc(const AttnParams p) {
           pa[ks][2] = Mma<T>::pack(s[2 * ks + 1][0], s[2 * ks + 1][1]);
           pa[ks][3] = Mma<T>::pack(s[2 * ks + 1][2], s[2 * ks + 1][3]);
         }
-        const uint64_t dv = wg_desc + (2 + buf) * (TILE * 2 / 16);  // this buffer's V tile
+        // this buffer's V tile, its leading-byte offset reaching the ones block; a k-step (16 keys, KS bytes)
+        // moves the start forward and so the offset back
+        constexpr int KS = 16 * D * 2;
+        const uint64_t dv = wg::with_lbo(wg_desc + (2 + buf) * (TILE * 2 / 16), ONES_AT - (2 + buf) * TILE * 2);
         wg::fence_operand(o);
+        wg::fence_operand(osum);
         wg::fence();
 #pragma unroll
         for (int ks = 0; ks < TC_N / 16; ++ks) {
           if (!FULL && !((live >> ks) & 1)) continue;
-          wg::mma_n64<T, 1>(o, pa[ks], dv + ks * 16 * D * 2 / 16);
+          wg::mma_n72<T, 1>(o, osum[0], pa[ks], dv + ks * (KS / 16) - ((uint64_t)(ks * (KS / 16)) << 16));
         }
         wg::commit();
         wg::wait<0>();
         wg::fence_operand(o);
+        wg::fence_operand(osum);
       } else {
         const T* vt = sV + buf * TILE;
 #pragma unroll
@@ -806,13 +848,19 @@ __device__ void attn_tc(const AttnParams p) {
     for (int c = 0; c < NCH; ++c) flag[c] = nflag[c];
     any = nany;
     full = nfull;
-    rm[0] = nrm[0];
-    rm[1] = nrm[1];
+    if constexpr (!MASKS_NOW) {
+      rm[0] = nrm[0];
+      rm[1] = nrm[1];
+    }
   }
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
-    lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 1);
-    lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 2);
+    if constexpr (WG) {
+      lrow[i] = osum[0][2 * i];  // every column of the ones block holds the whole row's sum
+    } else {
+      lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 1);
+      lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 2);
+    }
   }
 #pragma unroll
   for (int i = 0; i < 2; ++i) {

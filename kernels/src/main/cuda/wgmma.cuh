@@ -23,9 +23,10 @@ __device__ __forceinline__ constexpr bool available() { return VC_WGMMA == 1; }
 
 // Shared-memory matrix descriptor (PTX "matrix-descriptor-encode") of a B operand in the 128-byte swizzle
 // layout: rows of 128 bytes, 16-byte chunk c of row r at chunk c ^ (r % 8), from a 1024-byte aligned base.
-// Both the K-major (K tile) and the MN-major (V tile) operands here are one swizzle atom wide, so the only
-// stride used is between 8-row groups, 1024 bytes; it goes in both offset fields. A start inside the atom
-// (the next 16 dims of a K-major row: +32 bytes) is swizzled by the hardware like the rows themselves.
+// Both the K-major (K tile) and the MN-major (V tile) operands here are one swizzle atom wide, so the stride
+// used is between 8-row groups, 1024 bytes; it goes in both offset fields (mma_n72 sets the leading one to
+// reach its ninth column block: with_lbo). A start inside the atom (the next 16 dims of a K-major row: +32
+// bytes) is swizzled by the hardware like the rows themselves.
 __device__ __forceinline__ uint64_t desc_sw128(const void* smem) {
   const uint32_t a = (uint32_t)__cvta_generic_to_shared(smem);
   return (uint64_t)((a & 0x3ffff) >> 4) | (uint64_t)(1024 >> 4) << 16 | (uint64_t)(1024 >> 4) << 32 | 1ull << 62;
@@ -105,6 +106,34 @@ __device__ __forceinline__ void mma_n64(float (&c)[8][4], const uint32_t (&a)[4]
   }
 #undef VC_WG_N64
 #endif
+}
+// c[j][0..3] += A x B (16 x 64) and e[0..3] += A x B' (16 x 8), one m64n72k16 instruction: the ninth block of
+// 8 columns is read from the next swizzle atom along N, the descriptor's leading-byte offset further (an
+// MN-major B only). The attention kernel points it at a block of ones, so e collects P's row sums.
+template <typename T, int TRANS_B>
+__device__ __forceinline__ void mma_n72(float (&c)[8][4], float (&e)[4], const uint32_t (&a)[4], uint64_t b) {
+#if VC_WGMMA
+#define VC_WG_N72(TY)                                                                                        \
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"                                                   \
+               "wgmma.mma_async.sync.aligned.m64n72k16.f32." TY "." TY                                      \
+               " {%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,"                                   \
+               "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35},"          \
+               " {%36,%37,%38,%39}, %40, p, 1, 1, %41;\n}\n"                                               \
+               : VC_WG_F8(c, 0), VC_WG_F8(c, 2), VC_WG_F8(c, 4), VC_WG_F8(c, 6),                            \
+                 "+f"(e[0]), "+f"(e[1]), "+f"(e[2]), "+f"(e[3])                                             \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "n"(TRANS_B));
+  if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+    VC_WG_N72("bf16")
+  } else {
+    VC_WG_N72("f16")
+  }
+#undef VC_WG_N72
+#endif
+}
+
+// The same descriptor with its leading-byte offset field (bits 16-29, in 16-byte units) set to lbo bytes.
+__device__ __forceinline__ uint64_t with_lbo(uint64_t desc, uint32_t lbo) {
+  return (desc & ~(0x3fffull << 16)) | (uint64_t)((lbo >> 4) & 0x3fff) << 16;
 }
 #undef VC_WG_F8
 
