@@ -404,32 +404,49 @@ __device__ void attn_tc(const AttnParams p) {
     const uint32_t one2 = Mma<T>::pack(1.f, 1.f);
     reinterpret_cast<uint4*>(smem + ONES_AT)[threadIdx.x] = make_uint4(one2, one2, one2, one2);
   }
-  __syncthreads();
-  const auto mask = make_mask<KIND>(p, wtab);
-
   const int n = (int)p.tokens;
   const Tiles<KIND> tiles(p);
+  // The CTA's query tile and head: the launch's x and y, or for the wgmma radial kernel the launch order
+  // (x fastest, then y) mapped heaviest tile first, heads innermost: query tiles of the middle frames meet the
+  // most key tiles, so the grid's last wave holds light edge tiles (16 frames: 10% faster). Kept in shared
+  // memory and reread where needed: held in registers across the tile loop, they made ptxas spill (the mma.sync
+  // radial kernel spilled either way, so it keeps the launch's order).
+  constexpr bool HEAVY_FIRST = KIND == RADIAL && WG;
+  __shared__ int2 cta_at;
+  auto cta_tile = [&]() { return HEAVY_FIRST ? cta_at.x : (int)blockIdx.x; };
+  auto cta_head = [&]() { return HEAVY_FIRST ? cta_at.y : (int)blockIdx.y; };
+  if (threadIdx.x == 0) {
+    if constexpr (HEAVY_FIRST) {
+      const unsigned order = blockIdx.y * gridDim.x + blockIdx.x;  // < 2^31 (AttentionLaunch): 32-bit, no call
+      const int rank = (int)(order / gridDim.y), fr = rank / tiles.pblocks;
+      const int fbs = (tiles.frames + RF - 1) / RF, mid = (fbs - 1) / 2;
+      const int fb = fr & 1 ? mid + (fr + 1) / 2 : mid - fr / 2;  // mid, mid + 1, mid - 1, mid + 2, ...
+      cta_at = make_int2(fb * tiles.pblocks + rank % tiles.pblocks, (int)(order % gridDim.y));
+    }
+  }
+  __syncthreads();
+  const auto mask = make_mask<KIND>(p, wtab);
   const int q0 = blockIdx.x * TC_M;  // consecutive-token tiles only (dense, na3d)
-  const int h = blockIdx.y;
+  const int qt = cta_tile(), h = cta_head();
   const i64 b = blockIdx.z;
   const i64 C = p.heads * D;
   const T* base = (const T*)p.qkv + b * p.s_b + (i64)h * D;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int qb = min(n - 1, q0 + TC_M - 1);
   const int wa = min(n - 1, q0 + warp * 16), wb = min(n - 1, q0 + warp * 16 + 15);
-  const bool warp_live = tiles.token(blockIdx.x, warp * 16) >= 0;
+  const bool warp_live = tiles.token(qt, warp * 16) >= 0;
   // this lane's two fragment rows
   int qr[2];
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
-    qr[i] = tiles.compute_token(blockIdx.x, warp * 16 + (lane >> 2) + 8 * i);
+    qr[i] = tiles.compute_token(qt, warp * 16 + (lane >> 2) + 8 * i);
   }
   const typename MaskOf<KIND>::type::Row rows[2] = {mask.row(qr[0]), mask.row(qr[1])};
   // Radial: the warp's query frame and the CTA's positions [pk0, pk1] (a padding row computes as position pk0)
   int wfr = 0, pk0 = 0, pk1 = 0;
   if constexpr (KIND == RADIAL) {
     wfr = rows[0].i;
-    pk0 = tiles.pos(blockIdx.x, 0);
+    pk0 = tiles.pos(qt, 0);
     pk1 = min(p.per_frame, pk0 + RP) - 1;
   }
 
@@ -513,7 +530,7 @@ __device__ void attn_tc(const AttnParams p) {
     } else if constexpr (KIND == NA3D) {
       return next_tile(mask, from, ntiles, q0, qb, n);
     } else {
-      return radial_next_tile(mask, tiles, rbits, rinfo, rwin, from, ntiles, blockIdx.x);
+      return radial_next_tile(mask, tiles, rbits, rinfo, rwin, from, ntiles, cta_tile());
     }
   };
 
@@ -864,10 +881,10 @@ __device__ void attn_tc(const AttnParams p) {
   }
 #pragma unroll
   for (int i = 0; i < 2; ++i) {
-    const int q = tiles.token(blockIdx.x, warp * 16 + (lane >> 2) + 8 * i);  // recomputed: fewer live registers
+    const int q = tiles.token(cta_tile(), warp * 16 + (lane >> 2) + 8 * i);  // reread: fewer live registers
     if (q < 0) continue;
     const float inv = 1.f / lrow[i];  // every query has at least one allowed key (its own position)
-    T* op = (T*)p.out + b * p.o_b + (i64)q * p.o_n + (i64)h * D;
+    T* op = (T*)p.out + b * p.o_b + (i64)q * p.o_n + (i64)cta_head() * D;
 #pragma unroll
     for (int j = 0; j < D / 8; ++j) {
       const int dd = j * 8 + (lane & 3) * 2;

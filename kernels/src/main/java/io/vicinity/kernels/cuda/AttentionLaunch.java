@@ -49,6 +49,9 @@ final class AttentionLaunch {
     // attention.cu Tiles<RADIAL>::fblock divides tile indices through a float estimate, exact below 2^22 tiles
     Shapes.require(!(mask instanceof AttentionMask.Radial) || queryTiles() < (1 << 22), OP,
         "radial masks take at most 2^22 tiles of 4 frames x 16 positions; qkv", s);
+    // the wgmma radial kernel maps its launch order (tile, head) in 32-bit arithmetic
+    Shapes.require(!(mask instanceof AttentionMask.Radial) || (long) queryTiles() * heads < (1L << 31), OP,
+        "radial masks take at most 2^31 tiles x heads; qkv", s);
   }
 
   static AttentionLaunch plan(int[] qkvShape, int heads, AttentionMask mask, DType dtype) {
