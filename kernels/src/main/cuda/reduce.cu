@@ -43,15 +43,26 @@ __device__ void softmax(const T* __restrict__ x, T* __restrict__ out, i64 rows, 
   }
 }
 
-// [B, n, C] -> [B, C]: one thread per (b, channel), loop over n (coalesced across channels).
+// [B, n, C] -> [B, C]: a block per (32 channels, batch item), grid (ceil(C / 32), B); its warps take every
+// warps-th row (each row's 32 channels one coalesced read) and add their partial sums through shared memory.
+// (One thread per channel looping over n left a video encoder's 768 channels x 12544 tokens on 6 warps: 2.2 ms.)
+constexpr int POOL_THREADS = 1024;
 template <typename T>
-__device__ void mean_pool(const T* __restrict__ x, T* __restrict__ out, i64 b, i64 n, i64 c) {
-  for (i64 i = global_tid(); i < b * c; i += global_stride()) {
-    i64 bb = i / c, ch = i % c;
+__device__ void mean_pool(const T* __restrict__ x, T* __restrict__ out, i64 n, i64 c) {
+  __shared__ float part[POOL_THREADS / 32][33];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+  const i64 ch = (i64)blockIdx.x * 32 + lane, bb = blockIdx.y;
+  float s = 0.f;
+  if (ch < c) {
     const T* p = x + bb * n * c + ch;
-    float s = 0.f;
-    for (i64 j = 0; j < n; ++j) s += to_f(p[j * c]);
-    out[i] = from_f<T>(s / (float)n);
+    for (i64 j = warp; j < n; j += warps) s += to_f(p[j * c]);
+  }
+  part[warp][lane] = s;
+  __syncthreads();
+  if (warp == 0 && ch < c) {
+    float t = 0.f;
+    for (int w = 0; w < warps; ++w) t += part[w][lane];
+    out[bb * c + ch] = from_f<T>(t / (float)n);
   }
 }
 
@@ -62,7 +73,7 @@ __device__ void mean_pool(const T* __restrict__ x, T* __restrict__ out, i64 b, i
     vc::layer_norm<T>(x, g, b, out, rows, c, eps);                                                                     \
   }                                                                                                                    \
   extern "C" __global__ void vc_softmax_##S(const T* x, T* out, long long rows, long long c) { vc::softmax<T>(x, out, rows, c); } \
-  extern "C" __global__ void vc_mean_pool_##S(const T* x, T* out, long long b, long long n, long long c) {            \
-    vc::mean_pool<T>(x, out, b, n, c);                                                                                 \
+  extern "C" __global__ void __launch_bounds__(vc::POOL_THREADS) vc_mean_pool_##S(const T* x, T* out, long long n, long long c) { \
+    vc::mean_pool<T>(x, out, n, c);                                                                                    \
   }
 VC_FOR_EACH_DTYPE(VC_REDUCE)

@@ -619,11 +619,14 @@ public final class CudaBackend implements Backend {
     enter();
     int[] s = x.shape();
     Shapes.require(s.length >= 2, "meanPool", "need [B, ..., C]:", s);
+    Shapes.require(s[0] <= 65535, "meanPool", "grid too large for", s);
     int c = s[s.length - 1];
     long n = x.numel() / ((long) s[0] * c);
     CudaTensor out = newTensor("meanPool", s[0], c);
-    launcher.launch1d(KernelCatalog.kernel("mean_pool", computeType), (long) s[0] * c, () -> "meanPool " + Shapes.str(s),
-        Pointer.to(ptr(x, "meanPool")), Pointer.to(out.ptr("meanPool")), longs(s[0]), longs(n), longs(c));
+    // reduce.cu mean_pool: a block per (32 channels, batch item)
+    launcher.launch(KernelCatalog.kernel("mean_pool", computeType), new int[] {(c + 31) / 32, s[0], 1},
+        KernelCatalog.POOL_THREADS, 0, () -> "meanPool " + Shapes.str(s), Pointer.to(ptr(x, "meanPool")),
+        Pointer.to(out.ptr("meanPool")), longs(n), longs(c));
     return out;
   }
 

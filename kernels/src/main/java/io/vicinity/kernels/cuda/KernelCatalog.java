@@ -58,6 +58,9 @@ final class KernelCatalog {
     return 2 * 2 * nkmax * (headDim + 8) + 4 * rpbMax; // K and V row-major, pitch headDim + 8; fp32 bias
   }
 
+  /** Threads of reduce.cu's mean_pool block (POOL_THREADS). */
+  static final int POOL_THREADS = 1024;
+
   /** Self-attention (attention.cu): queries per CTA and threads of the fused kernel, warps of the generic one. */
   static final int ATTN_TILE = 64;
   /** Radial query and key tiles: 4 frames x 16 positions (attention.cu RF, RP). */

@@ -130,6 +130,7 @@ class CudaOpsTest {
     check(t, "layerNorm wide", new int[][] {{5, 1000}, {1000}, {1000}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-6f));
     check(t, "softmax", new int[][] {{7, 3, 1001}}, (b, in) -> b.softmax(in[0]));
     check(t, "meanPool", new int[][] {{3, 7, 9, 40}}, (b, in) -> b.meanPool(in[0]));
+    check(t, "meanPool long", new int[][] {{2, 3001, 70}}, (b, in) -> b.meanPool(in[0])); // rows per warp > 1
     check(t, "batchNorm+relu", new int[][] {{2, 5, 6, 24}, {24}, {24}, {24}, {24}},
         (b, in) -> {
           Tensor var = b.activation(in[2], Activation.RELU); // variances must be >= 0
