@@ -16,9 +16,6 @@ from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 from cuda_timing import time_ms  # scripts/bench, on sys.path as the script's own directory
 
 HEADS, D, S = 12, 64, 196
-ITERS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-B = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-FRAMES = [int(x) for x in sys.argv[3:]] or [16, 32, 64]
 dev = "cuda"
 
 
@@ -49,11 +46,11 @@ def density(frames, w):
     return allowed / (frames * S) ** 2
 
 
-def main():
+def main(iters, batch, frame_counts):
     torch.manual_seed(0)
-    print(f"[radial-anchors] {torch.cuda.get_device_name()} torch {torch.__version__}, batch {B}, {HEADS} x {D} bf16")
+    print(f"[radial-anchors] {torch.cuda.get_device_name()} torch {torch.__version__}, batch {batch}, {HEADS} x {D} bf16")
     rows = []
-    for frames in FRAMES:
+    for frames in frame_counts:
         n = frames * S
         w = w_table(frames)
 
@@ -64,7 +61,7 @@ def main():
             return (k - l).abs() <= w[(i - j).abs()]
 
         bm = create_block_mask(mask_mod, None, None, n, n, device=dev)
-        sets = [tuple(torch.randn(B, HEADS, n, D, device=dev, dtype=torch.bfloat16) for _ in range(3)) for _ in range(3)]
+        sets = [tuple(torch.randn(batch, HEADS, n, D, device=dev, dtype=torch.bfloat16) for _ in range(3)) for _ in range(3)]
         flex = torch.compile(lambda q, k, v: flex_attention(q, k, v, block_mask=bm))
         try:
             flex(*sets[0])
@@ -78,17 +75,18 @@ def main():
             allowed = mask_mod(None, None, qi[:, None], qi[None, :])
             ref = F.scaled_dot_product_attention(*(t.float() for t in sets[0]), attn_mask=allowed)
             err = ((flex(*sets[0]).float() - ref).norm() / ref.norm()).item()
-        t_sdpa = time_ms(F.scaled_dot_product_attention, sets, ITERS)
-        t_flex = time_ms(flex, sets, ITERS)
+        t_sdpa = time_ms(F.scaled_dot_product_attention, sets, iters)
+        t_flex = time_ms(flex, sets, iters)
         dens = density(frames, w)
         rows.append((frames, n, dens, 1.0 - bm.sparsity() / 100.0, t_sdpa, t_flex, err))
     print("[radial-anchors] frames | tokens | density | flex block density | sdpa dense ms | flex radial ms | flex speedup"
           " | sdpa TFLOP/s | flex-vs-masked-sdpa rel err")
     for f, n, dens, bd, ts, tf, err in rows:
-        flops = 4.0 * B * HEADS * n * n * D
+        flops = 4.0 * batch * HEADS * n * n * D
         print(f"[radial-anchors] {f} | {n} | {dens:.4f} | {bd:.4f} | {ts:.3f} | {tf:.3f} | {ts / tf:.2f} | "
               f"{flops / ts / 1e9:.0f} | {err:.3g}")
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # (imported by videomae_anchor.py for the mask)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50, int(sys.argv[2]) if len(sys.argv) > 2 else 1,
+         [int(x) for x in sys.argv[3:]] or [16, 32, 64])

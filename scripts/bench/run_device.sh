@@ -5,7 +5,8 @@
 # PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run),
 # segment (UperNet + DiNAT-mini at 512x512: the anchor writes the checkpoint, ours then the anchor time it),
 # graphs (CUDA graph replay vs eager: DinatCudaGraphTest, then DinatBenchmark ... graphs at batch 256 and 8),
-# upload (the job's input path, direct host buffers -> forward, against the forward from a GPU tensor).
+# upload (the job's input path, direct host buffers -> forward, against the forward from a GPU tensor),
+# videomae (the whole ViT-Base video encoder, dense and radial, ours then Hugging Face's on the same weights).
 # Logs go to $OUT (or ./out). Usage: bash scripts/bench/run_device.sh [step]...
 set -uo pipefail
 OUT=${OUT:-out}
@@ -87,6 +88,18 @@ for step in $steps; do
         | tee "$OUT/segment-bench.log"
       PYTHONUNBUFFERED=1 python3 scripts/bench/upernet_anchor.py time "$M" "$SEG_BATCHES" "${SEG_ANCHOR_ITERS:-10}" 512 2>&1 \
         | tee "$OUT/segment-anchor.log" | grep -v -i warn
+      ;;
+    videomae)
+      # The whole ViT-Base VideoMAE encoder at 16/32/64 latent frames, dense and radial: videomae_anchor.py writes
+      # the checkpoint, VideoMaeBenchmark times ours, then the anchor times Hugging Face's (SDPA, flex radial).
+      M=/tmp/videomae-base
+      VIDEO_FRAMES=${VIDEO_FRAMES:-16,32,64}
+      PYTHONUNBUFFERED=1 python3 scripts/bench/videomae_anchor.py write "$M" 2>&1 | tee "$OUT/videomae-write.log" \
+        | grep -v -i warn
+      "$JAVA" -Xmx24g -cp "$UCP" io.vicinity.udfs.gpu.VideoMaeBenchmark "$M" "${VIDEO_ITERS:-10}" "$VIDEO_FRAMES" 2>&1 \
+        | tee "$OUT/videomae-bench.log"
+      PYTHONUNBUFFERED=1 python3 scripts/bench/videomae_anchor.py time "$M" "${VIDEO_ITERS:-10}" ${VIDEO_FRAMES//,/ } \
+        2>&1 | tee "$OUT/videomae-anchor.log" | grep -v -i warn
       ;;
   esac
 done

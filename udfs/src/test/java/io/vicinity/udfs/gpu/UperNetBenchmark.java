@@ -161,12 +161,17 @@ public final class UperNetBenchmark {
     }
   }
 
-  private static double total(Map<String, double[]> prof) {
+  static double total(Map<String, double[]> prof) {
     return prof.values().stream().mapToDouble(v -> v[0]).sum();
   }
 
   /** Device time per kernel family (GEMMs split into convolutions and linear layers), then the top entries. */
-  private static void families(String part, Map<String, double[]> prof, double all) {
+  static void families(String part, Map<String, double[]> prof, double all) {
+    families(P, part, prof, all);
+  }
+
+  /** As above, lines prefixed with {@code prefix} (the calling benchmark's tag). */
+  static void families(String prefix, String part, Map<String, double[]> prof, double all) {
     Map<String, double[]> byFamily = new TreeMap<>();
     for (var e : prof.entrySet()) {
       String kernel = e.getKey().substring(0, Math.max(0, e.getKey().indexOf(" | ")));
@@ -179,13 +184,13 @@ public final class UperNetBenchmark {
     List<Map.Entry<String, double[]>> fam = new ArrayList<>(byFamily.entrySet());
     fam.sort((p, q) -> Double.compare(q.getValue()[0], p.getValue()[0]));
     for (var e : fam) {
-      System.out.printf("%s  %-8s %-40s %8.2f ms %5.1f%% (%d launches)%n", P, part, e.getKey(), e.getValue()[0],
+      System.out.printf("%s  %-8s %-40s %8.2f ms %5.1f%% (%d launches)%n", prefix, part, e.getKey(), e.getValue()[0],
           100 * e.getValue()[0] / all, (int) e.getValue()[1]);
     }
     List<Map.Entry<String, double[]>> top = new ArrayList<>(prof.entrySet());
     top.sort((p, q) -> Double.compare(q.getValue()[0], p.getValue()[0]));
     for (var e : top.subList(0, Math.min(6, top.size()))) {
-      System.out.printf("%s  %-8s %8.3f ms x%-3d %s%n", P, part, e.getValue()[0], (int) e.getValue()[1], e.getKey());
+      System.out.printf("%s  %-8s %8.3f ms x%-3d %s%n", prefix, part, e.getValue()[0], (int) e.getValue()[1], e.getKey());
     }
   }
 
