@@ -46,6 +46,31 @@ def density(frames, w):
     return allowed / (frames * S) ** 2
 
 
+def radial_flex(frames, example, tag):
+    """Compiled flex_attention with the radial mask for frames x S tokens: (flex(q, k, v), block mask, mask_mod).
+
+    Compiled on the example (q, k, v); falls back to smaller blocks where inductor's default config fails.
+    """
+    n = frames * S
+    w = w_table(frames)
+
+    def mask_mod(b, h, q, kv):
+        # flex evaluates the mod on padded blocks: clamp every index it may use
+        q, kv = q.clamp(max=n - 1), kv.clamp(max=n - 1)
+        i, k, j, l = q // S, q % S, kv // S, kv % S
+        return (k - l).abs() <= w[(i - j).abs()]
+
+    bm = create_block_mask(mask_mod, None, None, n, n, device=dev)
+    flex = torch.compile(lambda q, k, v: flex_attention(q, k, v, block_mask=bm))
+    try:
+        flex(*example)
+    except Exception as e:  # seen on the H100: inductor's default config asked for 368 KiB of shared memory
+        print(f"{tag} default flex config failed ({type(e).__name__}); using num_stages=2, 64 x 64 blocks")
+        opts = {"num_stages": 2, "BLOCK_M": 64, "BLOCK_N": 64}
+        flex = torch.compile(lambda q, k, v: flex_attention(q, k, v, block_mask=bm, kernel_options=opts))
+    return flex, bm, mask_mod
+
+
 def main(iters, batch, frame_counts):
     torch.manual_seed(0)
     print(f"[radial-anchors] {torch.cuda.get_device_name()} torch {torch.__version__}, batch {batch}, {HEADS} x {D} bf16")
@@ -53,22 +78,8 @@ def main(iters, batch, frame_counts):
     for frames in frame_counts:
         n = frames * S
         w = w_table(frames)
-
-        def mask_mod(b, h, q, kv):
-            # flex evaluates the mod on padded blocks: clamp every index it may use
-            q, kv = q.clamp(max=n - 1), kv.clamp(max=n - 1)
-            i, k, j, l = q // S, q % S, kv // S, kv % S
-            return (k - l).abs() <= w[(i - j).abs()]
-
-        bm = create_block_mask(mask_mod, None, None, n, n, device=dev)
         sets = [tuple(torch.randn(batch, HEADS, n, D, device=dev, dtype=torch.bfloat16) for _ in range(3)) for _ in range(3)]
-        flex = torch.compile(lambda q, k, v: flex_attention(q, k, v, block_mask=bm))
-        try:
-            flex(*sets[0])
-        except Exception as e:  # seen on the H100: inductor's default config asked for 368 KiB of shared memory
-            print(f"[radial-anchors] default flex config failed ({type(e).__name__}); using num_stages=2, 64 x 64 blocks")
-            opts = {"num_stages": 2, "BLOCK_M": 64, "BLOCK_N": 64}
-            flex = torch.compile(lambda q, k, v: flex_attention(q, k, v, block_mask=bm, kernel_options=opts))
+        flex, bm, mask_mod = radial_flex(frames, sets[0], "[radial-anchors]")
         err = float("nan")
         if frames <= 16:
             qi = torch.arange(n, device=dev)

@@ -14,11 +14,10 @@ import os
 import sys
 
 import torch
-from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 from transformers import VideoMAEConfig, VideoMAEImageProcessor, VideoMAEModel
 
 from cuda_timing import time_ms  # scripts/bench, on sys.path as the script's own directory
-from radial_anchors import S, density, w_table
+from radial_anchors import S, density, radial_flex, w_table
 
 dev = "cuda"
 RADIAL = {}  # the compiled flex call for the clip length being timed, and how often the model reached it
@@ -42,24 +41,9 @@ def write(out_dir):
 
 
 def flex_for(frames):
-    n = frames * S
-    w = w_table(frames)
-
-    def mask_mod(b, h, q, kv):
-        q, kv = q.clamp(max=n - 1), kv.clamp(max=n - 1)
-        i, k, j, l = q // S, q % S, kv // S, kv % S
-        return (k - l).abs() <= w[(i - j).abs()]
-
-    bm = create_block_mask(mask_mod, None, None, n, n, device=dev)
-    flex = torch.compile(lambda q, k, v: flex_attention(q, k, v, block_mask=bm))
-    probe = torch.randn(1, 12, n, 64, device=dev, dtype=torch.bfloat16)
-    try:
-        flex(probe, probe, probe)
-    except Exception as e:  # radial_anchors.py saw inductor's default config ask for too much shared memory
-        print(f"[video-anchor] default flex config failed ({type(e).__name__}); using num_stages=2, 64 x 64 blocks")
-        opts = {"num_stages": 2, "BLOCK_M": 64, "BLOCK_N": 64}
-        flex = torch.compile(lambda q, k, v: flex_attention(q, k, v, block_mask=bm, kernel_options=opts))
-    return flex, density(frames, w)
+    probe = torch.randn(1, 12, frames * S, 64, device=dev, dtype=torch.bfloat16)
+    flex, _, _ = radial_flex(frames, (probe, probe, probe), "[video-anchor]")
+    return flex, density(frames, w_table(frames))
 
 
 def time_model(model_dir, latent, impl, iters):
