@@ -870,11 +870,9 @@ __device__ void attn_tc(const AttnParams p) {
       rm[1] = nrm[1];
     }
   }
+  if constexpr (!WG) {  // quad partial sums (wgmma: every column of the ones block holds the whole row's sum)
 #pragma unroll
-  for (int i = 0; i < 2; ++i) {
-    if constexpr (WG) {
-      lrow[i] = osum[0][2 * i];  // every column of the ones block holds the whole row's sum
-    } else {
+    for (int i = 0; i < 2; ++i) {
       lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 1);
       lrow[i] += __shfl_xor_sync(0xffffffffu, lrow[i], 2);
     }
@@ -883,7 +881,8 @@ __device__ void attn_tc(const AttnParams p) {
   for (int i = 0; i < 2; ++i) {
     const int q = tiles.token(cta_tile(), warp * 16 + (lane >> 2) + 8 * i);  // reread: fewer live registers
     if (q < 0) continue;
-    const float inv = 1.f / lrow[i];  // every query has at least one allowed key (its own position)
+    // every query has at least one allowed key (its own position)
+    const float inv = 1.f / (WG ? osum[0][2 * i] : lrow[i]);
     T* op = (T*)p.out + b * p.o_b + (i64)q * p.o_n + (i64)cta_head() * D;
 #pragma unroll
     for (int j = 0; j < D / 8; ++j) {

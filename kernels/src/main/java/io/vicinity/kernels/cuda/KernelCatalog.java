@@ -99,7 +99,10 @@ final class KernelCatalog {
     return device.wgmma && !"false".equals(System.getProperty("vicinity.cuda.wgmma"));
   }
 
-  /** attention.cu tc_smem_bytes: double-buffered K and V tiles (64 rows, pitch D + 8 halves). */
+  /**
+   * attention.cu tc_smem_bytes: double-buffered K and V tiles (64 rows, pitch D + 8 halves); the wgmma kernel's
+   * swizzled tiles, their 1024-byte alignment and its block of ones fit in the same bytes (a static_assert there).
+   */
   static int attentionSharedBytes(int headDim) {
     return 2 * 2 * 64 * (headDim + 8) * 2;
   }

@@ -22,7 +22,7 @@ import java.util.function.Function;
  * (float32, channels-last) to the pooled embedding on the host; 3 warm-ups, median of {@code iters}
  * ({@link UperNetBenchmark#median}).
  *
- * After each timing, one profiled forward (an event pair around every launch) splits the device time by kernel.
+ * <p>After each timing, one profiled forward (an event pair around every launch) splits the device time by kernel.
  *
  * <p>The forward that takes a device tensor is private ({@code VideoMaeModel.forward} uploads host pixels); it is
  * reached through reflection, a benchmark-only shortcut, so the clip's upload is not timed (the anchor's clip is
