@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine from the repository root, with .device (the JRE) and .devjars (staged by
 # stage-device.sh) copied along with the tree. Steps: tests (kernels GPU-vs-CPU), udfs-tests (whole DiNAT model and
-# ImageInference on CUDA vs Hugging Face fixtures), bench (NA kernel), gemm (GEMM shapes), anchors (NA
-# PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run),
+# ImageInference on CUDA vs Hugging Face fixtures), bench (NA kernel), gemm (GEMM shapes, then their PyTorch
+# anchors), anchors (NA PyTorch anchors), bf16-ref (HF's own bf16 error on the fixtures), model (DiNAT-mini anchor in PyTorch + our whole-model benchmark, same run),
 # segment (UperNet + DiNAT-mini at 512x512: the anchor writes the checkpoint, ours then the anchor time it),
 # graphs (CUDA graph replay vs eager: DinatCudaGraphTest, then DinatBenchmark ... graphs at batch 256 and 8),
 # upload (the job's input path, direct host buffers -> forward, against the forward from a GPU tensor),
@@ -44,6 +44,7 @@ for step in $steps; do
       ;;
     gemm)
       "$JAVA" -Xmx8g -cp "$CP" io.vicinity.kernels.cuda.GemmBenchmark 30 2>&1 | tee "$OUT/gemm-bench.log"
+      PYTHONUNBUFFERED=1 python3 scripts/bench/gemm_anchors.py 30 2>&1 | tee "$OUT/gemm-anchors.log" | grep -v Warning
       ;;
     anchors)
       PYTHONUNBUFFERED=1 python3 scripts/bench/na_anchors.py 50 2>&1 | tee "$OUT/anchors.log" | grep -v Warning

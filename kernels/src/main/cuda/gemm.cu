@@ -8,6 +8,7 @@
 // Launch: gemm_* with grid (ceil(N/BN), ceil(M/BM)); parameters mirror io.vicinity.kernels.cuda.GemmParams.
 #include <mma.h>
 #include "common.cuh"
+#include "wgmma.cuh"
 
 namespace vc {
 
@@ -216,6 +217,59 @@ __device__ __forceinline__ void unpack8(uint4 u, float (&f)[8]) {
   for (int j = 0; j < 8; ++j) f[j] = to_f(t.h[j]);
 }
 
+// The epilogue of the shared-memory kernels: so is the CTA's fp32 product tile (BM x BN, pitch BN + 4) in
+// shared memory; applies bias, activation, scale and residual and writes rows [m0, m0 + BM) x [n0, n0 + BN).
+template <typename T, int BM, int BN, int THREADS>
+__device__ __forceinline__ void store_tile(const GemmParams& p, const float* so, i64 m0, i64 n0) {
+  constexpr int SLD = BN + 4;
+  // Each thread owns CH chunks of 8 consecutive columns; a warp covers 256 contiguous bytes of a row (BN
+  // = 128) or two rows of 128 bytes. Residual loads are all issued before any store (out may alias it).
+  constexpr int CPR = BN / 8, CH = BM * CPR / THREADS;
+  static_assert(BM * CPR % THREADS == 0, "whole chunks per thread");
+  const T* res = (const T*)p.residual;
+  uint4 rv[CH];
+  if (res) {
+#pragma unroll
+    for (int c = 0; c < CH; ++c) {
+      int idx = threadIdx.x + c * THREADS;
+      i64 row = m0 + idx / CPR, col = n0 + (idx % CPR) * 8;
+      rv[c] = row < p.m && col < p.n ? *reinterpret_cast<const uint4*>(res + row * p.ldo + col) : make_uint4(0, 0, 0, 0);
+    }
+  }
+#pragma unroll
+  for (int c = 0; c < CH; ++c) {
+    int idx = threadIdx.x + c * THREADS, r = idx / CPR, cc = (idx % CPR) * 8;
+    i64 row = m0 + r, col = n0 + cc;
+    if (row >= p.m || col >= p.n) continue;
+    float v[8];
+    float4 a0 = *reinterpret_cast<const float4*>(so + r * SLD + cc);
+    float4 a1 = *reinterpret_cast<const float4*>(so + r * SLD + cc + 4);
+    v[0] = a0.x; v[1] = a0.y; v[2] = a0.z; v[3] = a0.w; v[4] = a1.x; v[5] = a1.y; v[6] = a1.z; v[7] = a1.w;
+    float t[8];
+    if (p.bias) {
+      unpack8<T>(*reinterpret_cast<const uint4*>((const T*)p.bias + col), t);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[j] += t[j];
+    }
+#pragma unroll
+    for (int j = 0; j < 8; ++j) v[j] = activate(v[j], p.act);
+    if (p.scale) {
+      unpack8<T>(*reinterpret_cast<const uint4*>((const T*)p.scale + col), t);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[j] *= t[j];
+    }
+    if (res) {
+      unpack8<T>(rv[c], t);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[j] += t[j];
+    }
+    union { uint4 u; T h[8]; } o;
+#pragma unroll
+    for (int j = 0; j < 8; ++j) o.h[j] = from_f<T>(v[j]);
+    *reinterpret_cast<uint4*>((T*)p.out + row * p.ldo + col) = o.u;
+  }
+}
+
 template <typename T, int BM, int BN, int WARPS_M, int WARPS_N, int STAGES>
 __device__ __forceinline__ void gemm_pipe(const GemmParams& p) {
   using namespace nvcuda;
@@ -281,55 +335,112 @@ __device__ __forceinline__ void gemm_pipe(const GemmParams& p) {
     for (int j = 0; j < FN; ++j)
       wmma::store_matrix_sync(so + (wm * WM + i * 16) * SLD + wn * WN + j * 16, acc[i][j], SLD, wmma::mem_row_major);
   __syncthreads();
-
-  // Each thread owns CH chunks of 8 consecutive columns; a warp covers 256 contiguous bytes of a row (BN
-  // = 128) or two rows of 128 bytes. Residual loads are all issued before any store (out may alias it).
-  constexpr int CPR = BN / 8, CH = BM * CPR / THREADS;
-  static_assert(BM * CPR % THREADS == 0, "whole chunks per thread");
-  const T* res = (const T*)p.residual;
-  uint4 rv[CH];
-  if (res) {
-#pragma unroll
-    for (int c = 0; c < CH; ++c) {
-      int idx = threadIdx.x + c * THREADS;
-      i64 row = m0 + idx / CPR, col = n0 + (idx % CPR) * 8;
-      rv[c] = row < p.m && col < p.n ? *reinterpret_cast<const uint4*>(res + row * p.ldo + col) : make_uint4(0, 0, 0, 0);
-    }
-  }
-#pragma unroll
-  for (int c = 0; c < CH; ++c) {
-    int idx = threadIdx.x + c * THREADS, r = idx / CPR, cc = (idx % CPR) * 8;
-    i64 row = m0 + r, col = n0 + cc;
-    if (row >= p.m || col >= p.n) continue;
-    float v[8];
-    float4 a0 = *reinterpret_cast<const float4*>(so + r * SLD + cc);
-    float4 a1 = *reinterpret_cast<const float4*>(so + r * SLD + cc + 4);
-    v[0] = a0.x; v[1] = a0.y; v[2] = a0.z; v[3] = a0.w; v[4] = a1.x; v[5] = a1.y; v[6] = a1.z; v[7] = a1.w;
-    float t[8];
-    if (p.bias) {
-      unpack8<T>(*reinterpret_cast<const uint4*>((const T*)p.bias + col), t);
-#pragma unroll
-      for (int j = 0; j < 8; ++j) v[j] += t[j];
-    }
-#pragma unroll
-    for (int j = 0; j < 8; ++j) v[j] = activate(v[j], p.act);
-    if (p.scale) {
-      unpack8<T>(*reinterpret_cast<const uint4*>((const T*)p.scale + col), t);
-#pragma unroll
-      for (int j = 0; j < 8; ++j) v[j] *= t[j];
-    }
-    if (res) {
-      unpack8<T>(rv[c], t);
-#pragma unroll
-      for (int j = 0; j < 8; ++j) v[j] += t[j];
-    }
-    union { uint4 u; T h[8]; } o;
-#pragma unroll
-    for (int j = 0; j < 8; ++j) o.h[j] = from_f<T>(v[j]);
-    *reinterpret_cast<uint4*>((T*)p.out + row * p.ldo + col) = o.u;
-  }
+  store_tile<T, BM, BN, THREADS>(p, so, m0, n0);
 }
 }  // namespace gemmp
+
+// ---- Hopper path (sm_90a; same contract as gemm_pipe) ----
+// wgmma with both operands in shared memory: two warpgroups each multiply 64 rows of a 128 x BN tile by
+// m64nBNk16 instructions, which only wgmma runs at the tensor cores' full rate (mma.sync reaches ~140 TFLOP/s
+// on these shapes). A and B tiles are 64 k-columns wide, one 128-byte swizzled row each, filled by cp.async in
+// a STAGES-deep ring; a k-tile's products stay in flight while the next tile's barrier and loads issue, so
+// the loads run STAGES - 2 tiles ahead. The epilogue is gemm_pipe's (store_tile).
+namespace gemmw {
+using gemmp::cp16;
+constexpr int BM = 128, BK = 64, THREADS = 256;
+
+template <int BN> __host__ __device__ constexpr int stage_bytes() { return (BM + BN) * BK * 2; }
+// + 1024: the ring starts at the first 1024-byte boundary (the swizzle pattern repeats every 8 rows of 128 bytes)
+template <int BN, int STAGES> constexpr int smem_bytes() {
+  return 1024 + (STAGES * stage_bytes<BN>() > BM * (BN + 4) * 4 ? STAGES * stage_bytes<BN>() : BM * (BN + 4) * 4);
+}
+
+// One k-tile [k0, k0 + 64) into a stage: rows [0, BM) from x's rows m0.., rows [BM, BM + BN) from w's rows n0..;
+// the 16-byte chunk c of row r at byte r * 128 + (c ^ r % 8) * 16. A thread copies chunk tid % 8 of rows
+// tid / 8 + 32 i, so its swizzled column is the same in every row it copies. Out-of-range chunks are zero-filled.
+template <typename T, int BN>
+__device__ __forceinline__ void load_stage(unsigned char* st, const GemmParams& p, const T* xr, const T* wr,
+                                           unsigned xrows_ok, unsigned wrows_ok, i64 k0) {
+  const int r = threadIdx.x >> 3, ch = threadIdx.x & 7;
+  const bool k_ok = k0 + ch * 8 < p.k;
+  unsigned char* dst = st + r * 128 + ((ch ^ (r & 7)) << 4);
+#pragma unroll
+  for (int i = 0; i < BM / 32; ++i) {
+    const bool ok = k_ok && ((xrows_ok >> i) & 1);
+    cp16(dst + i * 32 * 128, ok ? (const void*)(xr + i * 32 * p.ldx + k0) : (const void*)p.x, ok);
+  }
+#pragma unroll
+  for (int i = 0; i < BN / 32; ++i) {
+    const bool ok = k_ok && ((wrows_ok >> i) & 1);
+    cp16(dst + (BM + i * 32) * 128, ok ? (const void*)(wr + i * 32 * p.ldw + k0) : (const void*)p.w, ok);
+  }
+}
+
+template <typename T, int BN, int STAGES>
+__device__ __forceinline__ void gemm_wg(const GemmParams& p) {
+  static_assert(STAGES >= 3, "the loads run STAGES - 2 tiles ahead");
+  if constexpr (wg::available()) {
+    extern __shared__ unsigned char smem_raw[];
+    unsigned char* ring = smem_raw + ((1024 - ((unsigned)__cvta_generic_to_shared(smem_raw) & 1023)) & 1023);
+    const i64 m0 = (i64)blockIdx.y * BM, n0 = (i64)blockIdx.x * BN;
+    // this thread's rows (tid / 8 + 32 i) and chunk column (tid % 8) in x and w; which rows exist
+    const int r = threadIdx.x >> 3, ch = threadIdx.x & 7;
+    const T* xr = (const T*)p.x + (m0 + r) * p.ldx + ch * 8;
+    const T* wr = (const T*)p.w + (n0 + r) * p.ldw + ch * 8;
+    unsigned xok = 0, wok = 0;
+#pragma unroll
+    for (int i = 0; i < BM / 32; ++i) xok |= (m0 + r + 32 * i < p.m ? 1u : 0u) << i;
+#pragma unroll
+    for (int i = 0; i < BN / 32; ++i) wok |= (n0 + r + 32 * i < p.n ? 1u : 0u) << i;
+
+    const int ktiles = (int)((p.k + BK - 1) / BK);
+#pragma unroll
+    for (int s = 0; s < STAGES - 2; ++s) {
+      if (s < ktiles) load_stage<T, BN>(ring + s * stage_bytes<BN>(), p, xr, wr, xok, wok, (i64)s * BK);
+      gemmp::commit();  // empty groups keep the wait counts uniform
+    }
+    // descriptors of stage 0: this warpgroup's 64 rows of A, and B; a stage is stage_bytes / 16 further, a
+    // k-step of 16 columns 32 bytes (2 units) further inside the swizzled rows
+    const int wgi = threadIdx.x >> 7;
+    const uint64_t da0 = wg::desc_sw128(ring + wgi * 64 * 128), db0 = wg::desc_sw128(ring + BM * 128);
+    float acc[BN / 8][4];
+#pragma unroll
+    for (int j = 0; j < BN / 8; ++j) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.f;
+    for (int kt = 0; kt < ktiles; ++kt) {
+      gemmp::wait_group<STAGES - 3>();  // this thread's copies of tile kt have landed
+      wg::fence_smem();                 // ... and are visible to wgmma
+      __syncthreads();  // everyone's have; every warpgroup is past tile kt - 2's products (wait<1> below)
+      const int nk = kt + STAGES - 2;
+      if (nk < ktiles) load_stage<T, BN>(ring + (nk % STAGES) * stage_bytes<BN>(), p, xr, wr, xok, wok, (i64)nk * BK);
+      gemmp::commit();
+      const uint64_t off = (uint64_t)((kt % STAGES) * (stage_bytes<BN>() / 16));
+      wg::fence_operand(acc);
+      wg::fence();
+#pragma unroll
+      for (int kk = 0; kk < BK / 16; ++kk) wg::mma_ss<T, BN>(acc, da0 + off + 2 * kk, db0 + off + 2 * kk);
+      wg::commit();
+      wg::wait<1>();  // tile kt - 1's products are done; tile kt's run on
+      wg::fence_operand(acc);
+    }
+    wg::wait<0>();
+    wg::fence_operand(acc);
+    gemmp::wait_group<0>();
+    __syncthreads();  // every warpgroup is done with the ring before it becomes the fp32 output tile
+
+    // m16n8 C layout per warp: rows lane / 4 (+ 8), columns 2 (lane % 4) (+ 1) of each 8-column block
+    constexpr int SLD = BN + 4;
+    float* so = reinterpret_cast<float*>(ring);
+    const int lane = threadIdx.x & 31, row = (threadIdx.x >> 5) * 16 + (lane >> 2), col = 2 * (lane & 3);
+#pragma unroll
+    for (int j = 0; j < BN / 8; ++j) {
+      *reinterpret_cast<float2*>(so + row * SLD + j * 8 + col) = make_float2(acc[j][0], acc[j][1]);
+      *reinterpret_cast<float2*>(so + (row + 8) * SLD + j * 8 + col) = make_float2(acc[j][2], acc[j][3]);
+    }
+    __syncthreads();
+    gemmp::store_tile<T, BM, BN, THREADS>(p, so, m0, n0);
+  }
+}
+}  // namespace gemmw
 
 }  // namespace vc
 
@@ -346,6 +457,21 @@ __device__ __forceinline__ void gemm_pipe(const GemmParams& p) {
   VC_GEMMP(SUF, T, 128, 128, 2, 4, 4, 2)
 VC_GEMMP_ALL(bf16, __nv_bfloat16)
 VC_GEMMP_ALL(f16, __half)
+
+// Hopper kernels: vc_gemmw_<dtype>_128x<BN>s<STAGES> (empty where sm_90a code is not compiled; GemmDispatch
+// routes to them only where CudaDevice.wgmma). GemmDispatch.java mirrors BN, STAGES and gemmw::smem_bytes.
+#define VC_GEMMW(SUF, T, BN, ST, MINB)                                                                        \
+  extern "C" __global__ void __launch_bounds__(vc::gemmw::THREADS, MINB) vc_gemmw_##SUF##_128x##BN##s##ST(     \
+      const vc::GemmParams p) {                                                                               \
+    vc::gemmw::gemm_wg<T, BN, ST>(p);                                                                         \
+  }
+#define VC_GEMMW_ALL(SUF, T)  \
+  VC_GEMMW(SUF, T, 64, 4, 2)  \
+  VC_GEMMW(SUF, T, 128, 3, 2) \
+  VC_GEMMW(SUF, T, 192, 4, 1) \
+  VC_GEMMW(SUF, T, 256, 4, 1)
+VC_GEMMW_ALL(bf16, __nv_bfloat16)
+VC_GEMMW_ALL(f16, __half)
 
 extern "C" __global__ void __launch_bounds__(vc::TC_THREADS) vc_gemm_bf16(const vc::GemmParams p) { vc::gemm_tc<__nv_bfloat16>(p); }
 extern "C" __global__ void __launch_bounds__(vc::TC_THREADS) vc_gemm_f16(const vc::GemmParams p) { vc::gemm_tc<__half>(p); }

@@ -131,6 +131,51 @@ __device__ __forceinline__ void mma_n72(float (&c)[8][4], float (&e)[4], const u
 #endif
 }
 
+// GEMM form: c[j][0..3] += A (64 x 16) x B (16 x N), both K-major in shared memory (128-byte swizzle, desc_sw128).
+// c holds N / 8 column blocks of 8 in the m16n8 C layout per warp, as above. N in {64, 128, 192, 256}.
+#define VC_WG_F16(c, i) VC_WG_F8(c, i), VC_WG_F8(c, i + 2)
+#define VC_WG_F32(c, i) VC_WG_F16(c, i), VC_WG_F16(c, i + 4)
+#define VC_WG_SS(N, TY, REGS, IA, IB, ...)                                                                  \
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"                                                 \
+               "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." TY "." TY " " REGS ", %" #IA ", %" #IB   \
+               ", p, 1, 1, 0, 0;\n}\n"                                                                       \
+               : __VA_ARGS__                                                                               \
+               : "l"(a), "l"(b));
+#define VC_WG_SS_ALL(TY)                                                                                      \
+  if constexpr (N == 64) {                                                                                     \
+    VC_WG_SS(64, TY, VC_WG_R64, 32, 33, VC_WG_F32(c, 0))                                                       \
+  } else if constexpr (N == 128) {                                                                             \
+    VC_WG_SS(128, TY, VC_WG_R128, 64, 65, VC_WG_F32(c, 0), VC_WG_F32(c, 8))                                     \
+  } else if constexpr (N == 192) {                                                                             \
+    VC_WG_SS(192, TY, VC_WG_R192, 96, 97, VC_WG_F32(c, 0), VC_WG_F32(c, 8), VC_WG_F32(c, 16))                   \
+  } else {                                                                                                     \
+    VC_WG_SS(256, TY, VC_WG_R256, 128, 129, VC_WG_F32(c, 0), VC_WG_F32(c, 8), VC_WG_F32(c, 16), VC_WG_F32(c, 24)) \
+  }
+// The accumulator operand lists "{%0,...,%(N/2 - 1)}".
+#define VC_WG_R64 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}"
+#define VC_WG_R128 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}"
+#define VC_WG_R192 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95}"
+#define VC_WG_R256 "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95,%96,%97,%98,%99,%100,%101,%102,%103,%104,%105,%106,%107,%108,%109,%110,%111,%112,%113,%114,%115,%116,%117,%118,%119,%120,%121,%122,%123,%124,%125,%126,%127}"
+template <typename T, int N>
+__device__ __forceinline__ void mma_ss(float (&c)[N / 8][4], uint64_t a, uint64_t b) {
+  static_assert(N == 64 || N == 128 || N == 192 || N == 256, "m64nNk16 with N in {64, 128, 192, 256}");
+#if VC_WGMMA
+  if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+    VC_WG_SS_ALL("bf16")
+  } else {
+    VC_WG_SS_ALL("f16")
+  }
+#endif
+}
+#undef VC_WG_SS_ALL
+#undef VC_WG_SS
+#undef VC_WG_R64
+#undef VC_WG_R128
+#undef VC_WG_R192
+#undef VC_WG_R256
+#undef VC_WG_F32
+#undef VC_WG_F16
+
 // The same descriptor with its leading-byte offset field (bits 16-29, in 16-byte units) set to lbo bytes.
 __device__ __forceinline__ uint64_t with_lbo(uint64_t desc, uint32_t lbo) {
   return (desc & ~(0x3fffull << 16)) | (uint64_t)((lbo >> 4) & 0x3fff) << 16;

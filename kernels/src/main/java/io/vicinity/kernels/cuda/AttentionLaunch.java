@@ -70,7 +70,7 @@ final class AttentionLaunch {
 
   void launch(KernelLauncher launcher, DevicePtr qkv, DevicePtr out) {
     String kernel = KernelCatalog.attentionKernel(path, dtype, headDim, maskName(mask),
-        KernelCatalog.attentionWgmma(launcher.device()));
+        KernelCatalog.wgmma(launcher.device()));
     Supplier<String> shapes = () -> OP + " qkv " + Shapes.str(qkvShape) + " heads " + heads + " " + mask + " (" + path + ")";
     Pointer args = Pointer.to(params(qkv, out));
     if (path == KernelCatalog.AttnPath.FUSED_TENSOR_CORE) {

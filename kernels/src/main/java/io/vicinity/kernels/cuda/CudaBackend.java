@@ -409,8 +409,8 @@ public final class CudaBackend implements Backend {
     DevicePtr sp = e.scale() == null ? DevicePtr.NULL : ptr(e.scale(), op);
     DevicePtr rp = e.residual() == null ? DevicePtr.NULL : ptr(e.residual(), op);
     DevicePtr op0 = out.ptr(op);
-    GemmDispatch.Config cfg = GemmDispatch.choose(computeType, n, k, xp.address(), wp.address(), bp.address(),
-        sp.address(), rp.address(), op0.address());
+    GemmDispatch.Config cfg = GemmDispatch.choose(computeType, m, n, k, KernelCatalog.wgmma(device), device.smCount,
+        xp.address(), wp.address(), bp.address(), sp.address(), rp.address(), op0.address());
     long rowsPerLaunch = 65535L * cfg.bm();
     for (long m0 = 0; m0 < m; m0 += rowsPerLaunch) {
       long rows = Math.min(rowsPerLaunch, m - m0);

@@ -92,10 +92,10 @@ final class KernelCatalog {
   }
 
   /**
-   * Whether attention takes the wgmma kernels on {@code device}: where the module has them, unless the system
-   * property vicinity.cuda.wgmma is false (read per launch: the benchmarks and tests compare both kernels).
+   * Whether attention and the GEMMs take the wgmma kernels on {@code device}: where the module has them, unless
+   * the system property vicinity.cuda.wgmma is false (read per launch: the benchmarks and tests compare both).
    */
-  static boolean attentionWgmma(CudaDevice device) {
+  static boolean wgmma(CudaDevice device) {
     return device.wgmma && !"false".equals(System.getProperty("vicinity.cuda.wgmma"));
   }
 

@@ -6,6 +6,7 @@ import static io.vicinity.kernels.cuda.CudaTestSupport.roundTrip;
 import static io.vicinity.kernels.cuda.CudaTestSupport.tolerance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vicinity.kernels.Activation;
 import io.vicinity.kernels.Arena;
@@ -70,22 +71,46 @@ class CudaOpsTest {
   }
 
   /**
-   * Shapes routed to the pipelined 16-bit kernels (GemmDispatch): both tile widths and ring depths, M not a
-   * multiple of 128, K not a multiple of the 32-wide k-tile, N not a multiple of the tile, every epilogue.
+   * Shapes routed to the tiled 16-bit kernels (GemmDispatch): every tile width and ring depth of the pipelined
+   * mma.sync kernels and, on Hopper, of the wgmma ones (64: N <= 64; 128: K <= 512; 192 and 256 by whole
+   * waves), M not a multiple of 128, K not a multiple of the k-tile (32 and 64 wide), N not a multiple of the
+   * tile, every epilogue.
    */
+  private static void linearTileCases(DType t) {
+    check(t, "linear N64 gelu", new int[][] {{2, 131, 64}, {192, 64}, {192}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.GELU));
+    check(t, "linear N64 K40 scale+residual", new int[][] {{300, 40}, {64, 40}, {64}, {64}, {300, 64}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.residual(in[4], in[3])));
+    check(t, "linear N200", new int[][] {{140, 64}, {200, 64}, {200}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.NONE));
+    check(t, "linear N256 K96 residual", new int[][] {{257, 96}, {256, 96}, {256}, {257, 256}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.residual(in[3], null)));
+    check(t, "linear K520 gelu (wgmma 192)", new int[][] {{130, 520}, {128, 520}, {128}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.GELU));
+    // 33 x 4 tiles of 256 fill one wave of an H100's 132 SMs, where 33 x 6 of 192 would take two
+    check(t, "linear 4200x520x1024 scale+residual (wgmma 256)",
+        new int[][] {{4200, 520}, {1024, 520}, {1024}, {1024}, {4200, 1024}},
+        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.residual(in[4], in[3])));
+  }
+
   @ParameterizedTest
   @EnumSource(DType.class)
-  void linearPipelinedTiles(DType t) {
-    check(t, "linear 128x64 gelu", new int[][] {{2, 131, 64}, {192, 64}, {192}},
-        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.GELU));
-    check(t, "linear 128x64 K40 scale+residual", new int[][] {{300, 40}, {64, 40}, {64}, {64}, {300, 64}},
-        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.residual(in[4], in[3])));
-    check(t, "linear 128x64 N200", new int[][] {{140, 64}, {200, 64}, {200}},
-        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.NONE));
-    check(t, "linear 128x128s3 residual", new int[][] {{257, 96}, {256, 96}, {256}, {257, 256}},
-        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.residual(in[3], null)));
-    check(t, "linear 128x128s4 K520 gelu", new int[][] {{130, 520}, {128, 520}, {128}},
-        (b, in) -> b.linear(in[0], in[1], in[2], Epilogue.GELU));
+  void linearTiles(DType t) {
+    linearTileCases(t);
+  }
+
+  /** On Hopper the cases above ran the wgmma kernels; the mma.sync ones other GPUs run, on the same GPU. */
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"BF16", "F16"})
+  void linearTilesMmaSyncWhereWgmmaRuns(DType t) {
+    CudaBackend gpu = CudaTestSupport.gpu(t);
+    assumeTrue(gpu.device().wgmma, "no wgmma on " + gpu.describe() + ": linearTiles ran the mma.sync kernels");
+    System.setProperty("vicinity.cuda.wgmma", "false");
+    try {
+      linearTileCases(t);
+    } finally {
+      System.clearProperty("vicinity.cuda.wgmma");
+    }
   }
 
   @ParameterizedTest

@@ -9,7 +9,7 @@ import java.util.Random;
 
 /**
  * Times CudaBackend.linear (bf16, fp32 accumulate) at the DiNAT-mini shapes of a batch of 256 at 224 px
- * (M = tokens, K = in, N = out) and at 8192^3, with CUDA events on the backend's stream: warm-up, median.
+ * (M = tokens, K = in, N = out), at a ViT-Base video encoder's (64 latent frames of 14 x 14) and at 8192^3, with CUDA events on the backend's stream: warm-up, median.
  * Inputs are random normals (never zeros). Run: java -cp ... io.vicinity.kernels.cuda.GemmBenchmark [iters]
  */
 public final class GemmBenchmark {
@@ -19,6 +19,7 @@ public final class GemmBenchmark {
     {200704, 128, 384, 0}, {200704, 128, 128, 2}, {200704, 128, 384, 1}, {200704, 384, 128, 2},
     {50176, 256, 768, 0}, {50176, 256, 256, 2}, {50176, 256, 768, 1}, {50176, 768, 256, 2},
     {12544, 512, 1536, 0}, {12544, 512, 512, 2}, {12544, 512, 1536, 1}, {12544, 1536, 512, 2},
+    {12544, 768, 2304, 0}, {12544, 768, 768, 2}, {12544, 768, 3072, 1}, {12544, 3072, 768, 2},
     {8192, 8192, 8192, 0},
   };
   static final double BANDWIDTH = 3.0e12;
@@ -62,13 +63,16 @@ public final class GemmBenchmark {
       case 2 -> Epilogue.residual(res, null);
       default -> Epilogue.NONE;
     };
-    // The dispatched kernel, then the older register-prefetch kernel on the same inputs (before/after).
-    for (boolean legacy : new boolean[] {false, true}) {
-      GemmDispatch.forceLegacy = legacy;
-      String label = legacy ? "legacy vc_gemm" : GemmDispatch.choose(gpu.computeType(), n, k, 0).kernel();
+    // The dispatched kernel, then (on Hopper) the mma.sync kernel the other GPUs take, on the same inputs.
+    boolean hopper = KernelCatalog.wgmma(gpu.device());
+    for (boolean wgmma : hopper ? new boolean[] {true, false} : new boolean[] {false}) {
+      if (!wgmma) {
+        System.setProperty("vicinity.cuda.wgmma", "false");
+      }
+      String label = GemmDispatch.choose(gpu.computeType(), m, n, k, wgmma, gpu.device().smCount, 0).kernel();
       time(gpu, x, w, bias, e, m, k, n, kind, iters, label);
+      System.clearProperty("vicinity.cuda.wgmma");
     }
-    GemmDispatch.forceLegacy = false;
     for (Tensor t : new Tensor[] {x, w, b, bias, res}) {
       if (t != null) {
         t.close();
