@@ -121,9 +121,27 @@ __device__ void conv_direct(const ConvDirectParams p) {
   }
 }
 
+// A PyTorch conv weight [Cout, Cin, kh, kw] as [Cout, kh, kw, Cin]: the column order of the implicit-GEMM
+// convolution (gemm.cu ConvWindows), whose k-tiles then read whole runs of input channels.
+struct WeightTapsParams {
+  const void* in;
+  void* out;
+  i64 cout, cin, taps;  // taps = kh * kw
+};
+
+template <typename T>
+__device__ void conv_weight_taps(const WeightTapsParams p) {
+  const i64 n = p.cout * p.cin * p.taps;
+  for (i64 i = global_tid(); i < n; i += global_stride()) {  // i indexes the output
+    const i64 ci = i % p.cin, t = i / p.cin, tap = t % p.taps, co = t / p.taps;
+    ((T*)p.out)[i] = ((const T*)p.in)[(co * p.cin + ci) * p.taps + tap];
+  }
+}
+
 }  // namespace vc
 
 #define VC_CONV(S, T) \
+  extern "C" __global__ void vc_conv_weight_taps_##S(const vc::WeightTapsParams p) { vc::conv_weight_taps<T>(p); } \
   extern "C" __global__ void vc_im2col_##S(const vc::Im2colParams p) { vc::im2col<T>(p); } \
   extern "C" __global__ void __launch_bounds__(256) vc_conv_direct_##S(const vc::ConvDirectParams p) { vc::conv_direct<T>(p); }
 VC_FOR_EACH_DTYPE(VC_CONV)

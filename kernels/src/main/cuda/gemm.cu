@@ -7,6 +7,7 @@
 // f32: SIMT fp32 FMA (keeps float32 accuracy; no tf32), 64x64x16 tiles, 4x4 outputs per thread.
 // Launch: gemm_* with grid (ceil(N/BN), ceil(M/BM)); parameters mirror io.vicinity.kernels.cuda.GemmParams.
 #include <mma.h>
+#include <type_traits>
 #include "common.cuh"
 #include "wgmma.cuh"
 
@@ -355,48 +356,110 @@ template <int BN, int STAGES> constexpr int smem_bytes() {
   return 1024 + (STAGES * stage_bytes<BN>() > BM * (BN + 4) * 4 ? STAGES * stage_bytes<BN>() : BM * (BN + 4) * 4);
 }
 
-// One k-tile [k0, k0 + 64) into a stage: rows [0, BM) from x's rows m0.., rows [BM, BM + BN) from w's rows n0..;
-// the 16-byte chunk c of row r at byte r * 128 + (c ^ r % 8) * 16. A thread copies chunk tid % 8 of rows
-// tid / 8 + 32 i, so its swizzled column is the same in every row it copies. Out-of-range chunks are zero-filled.
-template <typename T, int BN>
-__device__ __forceinline__ void load_stage(unsigned char* st, const GemmParams& p, const T* xr, const T* wr,
-                                           unsigned xrows_ok, unsigned wrows_ok, i64 k0) {
-  const int r = threadIdx.x >> 3, ch = threadIdx.x & 7;
-  const bool k_ok = k0 + ch * 8 < p.k;
-  unsigned char* dst = st + r * 128 + ((ch ^ (r & 7)) << 4);
+// The k-tiles' sources. A thread copies the 16-byte chunk tid % 8 (k-columns k0 + 8 (tid % 8) ..) of the stage
+// rows tid / 8 + 32 i, so its swizzled column (chunk c of row r at byte r * 128 + (c ^ r % 8) * 16, the layout
+// desc_sw128 describes) is the same in every row it copies. Chunks out of range are zero-filled. Tiles are
+// loaded in order, k0 = 0, 64, 128, ...
+//
+// B (and A of a plain product): rows of a K-contiguous matrix.
+template <typename T, int ROWS>
+struct MatrixRows {
+  const T* row;      // this thread's first row, at its chunk column
+  unsigned rows_ok;  // bit i: row tid / 8 + 32 i exists
+  i64 ld;
+  __device__ __forceinline__ MatrixRows(const T* a, i64 nrows, i64 lda, i64 r0) : ld(lda), rows_ok(0) {
+    const int r = threadIdx.x >> 3;
+    row = a + (r0 + r) * lda + (threadIdx.x & 7) * 8;
 #pragma unroll
-  for (int i = 0; i < BM / 32; ++i) {
-    const bool ok = k_ok && ((xrows_ok >> i) & 1);
-    cp16(dst + i * 32 * 128, ok ? (const void*)(xr + i * 32 * p.ldx + k0) : (const void*)p.x, ok);
+    for (int i = 0; i < ROWS / 32; ++i) rows_ok |= (r0 + r + 32 * i < nrows ? 1u : 0u) << i;
   }
+  __device__ __forceinline__ void load(unsigned char* dst, i64 k0, i64 k) {
+    const bool k_ok = k0 + (threadIdx.x & 7) * 8 < k;
 #pragma unroll
-  for (int i = 0; i < BN / 32; ++i) {
-    const bool ok = k_ok && ((wrows_ok >> i) & 1);
-    cp16(dst + (BM + i * 32) * 128, ok ? (const void*)(wr + i * 32 * p.ldw + k0) : (const void*)p.w, ok);
+    for (int i = 0; i < ROWS / 32; ++i) {
+      const bool ok = k_ok && ((rows_ok >> i) & 1);
+      cp16(dst + i * 32 * 128, ok ? (const void*)(row + i * 32 * ld + k0) : (const void*)row, ok);
+    }
   }
-}
+};
 
-template <typename T, int BN, int STAGES>
-__device__ __forceinline__ void gemm_wg(const GemmParams& p) {
+// A of an implicit-GEMM convolution: row m is output pixel (b, oy, ox) of an NHWC input, column
+// k = (ky * kw + kx) * cin + ci reads input pixel (oy * stride - pad + ky, ox * stride - pad + kx), channel ci
+// (the weight as [Cout, kh, kw, Cin]: conv.cu conv_weight_taps). cin % 8 == 0, so a chunk never spans two taps;
+// each thread steps its chunk's (ky, kx, ci) along with the tiles instead of dividing.
+struct ConvGeom {
+  i64 h, w, cin, kh, kw, stride, pad, oh, ow;
+};
+struct ConvGemmParams {  // io.vicinity.kernels.cuda.ConvGemmLaunchParams
+  GemmParams g;          // x: the NHWC input, w: [Cout, kh * kw * Cin], m = B * oh * ow, k = kh * kw * cin
+  ConvGeom c;
+};
+template <typename T>
+struct ConvWindows {
+  const T* in;
+  i64 pix[BM / 32];    // offset of the window's (0, 0) corner of each row (may lie in the padding)
+  int y0[BM / 32], x0[BM / 32];  // its coordinates; rows past M get a y0 no tap can bring into range
+  int ky, kx, ci;      // this thread's chunk in the next tile to load
+  __device__ __forceinline__ ConvWindows(const T* x, i64 m, i64 m0, const ConvGeom& g) : in(x) {
+    const int r = threadIdx.x >> 3;
+#pragma unroll
+    for (int i = 0; i < BM / 32; ++i) {
+      const i64 px = m0 + r + 32 * i, ox = px % g.ow, t = px / g.ow, oy = t % g.oh, b = t / g.oh;
+      y0[i] = px < m ? (int)(oy * g.stride - g.pad) : -(1 << 30);
+      x0[i] = (int)(ox * g.stride - g.pad);
+      pix[i] = ((b * g.h + y0[i]) * g.w + x0[i]) * g.cin;
+    }
+    const int k = (threadIdx.x & 7) * 8, tap = k / (int)g.cin;
+    ci = k - tap * (int)g.cin;
+    ky = tap / (int)g.kw;
+    kx = tap - ky * (int)g.kw;
+  }
+  __device__ __forceinline__ void load(unsigned char* dst, const ConvGeom& g) {
+    const i64 tap = ((i64)ky * g.w + kx) * g.cin + ci;
+    const bool k_ok = ky < (int)g.kh;
+#pragma unroll
+    for (int i = 0; i < BM / 32; ++i) {
+      // unsigned compares: one test per axis covers the padding on both sides
+      const bool ok = k_ok && (unsigned)(y0[i] + ky) < (unsigned)g.h && (unsigned)(x0[i] + kx) < (unsigned)g.w;
+      cp16(dst + i * 32 * 128, ok ? (const void*)(in + pix[i] + tap) : (const void*)in, ok);
+    }
+    for (ci += BK; ci >= (int)g.cin; ci -= (int)g.cin) {  // at most once when cin >= 64
+      if (++kx == (int)g.kw) {
+        kx = 0;
+        ++ky;
+      }
+    }
+  }
+};
+
+// CONV: A is the convolution's windows over p.x (geom), else p.x's rows.
+template <typename T, int BN, int STAGES, bool CONV>
+__device__ __forceinline__ void gemm_wg(const GemmParams& p, const ConvGeom& geom) {
   static_assert(STAGES >= 3, "the loads run STAGES - 2 tiles ahead");
   if constexpr (wg::available()) {
     extern __shared__ unsigned char smem_raw[];
     unsigned char* ring = smem_raw + ((1024 - ((unsigned)__cvta_generic_to_shared(smem_raw) & 1023)) & 1023);
     const i64 m0 = (i64)blockIdx.y * BM, n0 = (i64)blockIdx.x * BN;
-    // this thread's rows (tid / 8 + 32 i) and chunk column (tid % 8) in x and w; which rows exist
-    const int r = threadIdx.x >> 3, ch = threadIdx.x & 7;
-    const T* xr = (const T*)p.x + (m0 + r) * p.ldx + ch * 8;
-    const T* wr = (const T*)p.w + (n0 + r) * p.ldw + ch * 8;
-    unsigned xok = 0, wok = 0;
-#pragma unroll
-    for (int i = 0; i < BM / 32; ++i) xok |= (m0 + r + 32 * i < p.m ? 1u : 0u) << i;
-#pragma unroll
-    for (int i = 0; i < BN / 32; ++i) wok |= (n0 + r + 32 * i < p.n ? 1u : 0u) << i;
+    // this thread's destination in a stage (its rows' swizzled chunk), and its sources
+    const int r = threadIdx.x >> 3;
+    const int dst = r * 128 + (((threadIdx.x & 7) ^ (r & 7)) << 4);
+    using ASource = std::conditional_t<CONV, ConvWindows<T>, MatrixRows<T, BM>>;
+    ASource a = [&] {
+      if constexpr (CONV) return ConvWindows<T>((const T*)p.x, p.m, m0, geom);
+      else return MatrixRows<T, BM>((const T*)p.x, p.m, p.ldx, m0);
+    }();
+    MatrixRows<T, BN> b((const T*)p.w, p.n, p.ldw, n0);
+    auto load_stage = [&](int stage, int kt) {
+      unsigned char* st = ring + stage * stage_bytes<BN>() + dst;
+      if constexpr (CONV) a.load(st, geom);
+      else a.load(st, (i64)kt * BK, p.k);
+      b.load(st + BM * 128, (i64)kt * BK, p.k);
+    };
 
     const int ktiles = (int)((p.k + BK - 1) / BK);
 #pragma unroll
     for (int s = 0; s < STAGES - 2; ++s) {
-      if (s < ktiles) load_stage<T, BN>(ring + s * stage_bytes<BN>(), p, xr, wr, xok, wok, (i64)s * BK);
+      if (s < ktiles) load_stage(s, s);
       gemmp::commit();  // empty groups keep the wait counts uniform
     }
     // descriptors of stage 0: this warpgroup's 64 rows of A, and B; a stage is stage_bytes / 16 further, a
@@ -411,7 +474,7 @@ __device__ __forceinline__ void gemm_wg(const GemmParams& p) {
       wg::fence_smem();                 // ... and are visible to wgmma
       __syncthreads();  // everyone's have; every warpgroup is past tile kt - 2's products (wait<1> below)
       const int nk = kt + STAGES - 2;
-      if (nk < ktiles) load_stage<T, BN>(ring + (nk % STAGES) * stage_bytes<BN>(), p, xr, wr, xok, wok, (i64)nk * BK);
+      if (nk < ktiles) load_stage(nk % STAGES, nk);
       gemmp::commit();
       const uint64_t off = (uint64_t)((kt % STAGES) * (stage_bytes<BN>() / 16));
       wg::fence_operand(acc);
@@ -458,12 +521,17 @@ __device__ __forceinline__ void gemm_wg(const GemmParams& p) {
 VC_GEMMP_ALL(bf16, __nv_bfloat16)
 VC_GEMMP_ALL(f16, __half)
 
-// Hopper kernels: vc_gemmw_<dtype>_128x<BN>s<STAGES> (empty where sm_90a code is not compiled; GemmDispatch
-// routes to them only where CudaDevice.wgmma). GemmDispatch.java mirrors BN, STAGES and gemmw::smem_bytes.
+// Hopper kernels: vc_gemmw_<dtype>_128x<BN>s<STAGES> and the implicit-GEMM convolutions vc_convw_... (empty where
+// sm_90a code is not compiled; GemmDispatch routes to them only where CudaDevice.wgmma). GemmDispatch.java
+// mirrors BN, STAGES and gemmw::smem_bytes.
 #define VC_GEMMW(SUF, T, BN, ST, MINB)                                                                        \
   extern "C" __global__ void __launch_bounds__(vc::gemmw::THREADS, MINB) vc_gemmw_##SUF##_128x##BN##s##ST(     \
       const vc::GemmParams p) {                                                                               \
-    vc::gemmw::gemm_wg<T, BN, ST>(p);                                                                         \
+    vc::gemmw::gemm_wg<T, BN, ST, false>(p, vc::gemmw::ConvGeom{});                                           \
+  }                                                                                                           \
+  extern "C" __global__ void __launch_bounds__(vc::gemmw::THREADS, MINB) vc_convw_##SUF##_128x##BN##s##ST(     \
+      const vc::gemmw::ConvGemmParams p) {                                                                    \
+    vc::gemmw::gemm_wg<T, BN, ST, true>(p.g, p.c);                                                            \
   }
 #define VC_GEMMW_ALL(SUF, T)  \
   VC_GEMMW(SUF, T, 64, 4, 2)  \

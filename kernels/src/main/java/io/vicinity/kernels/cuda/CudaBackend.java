@@ -448,7 +448,27 @@ public final class CudaBackend implements Backend {
           Pointer.to(p.toBytes()));
       return out;
     }
-    long colElems = (long) xs[0] * oh * ow * kcols;
+    long pixels = (long) xs[0] * oh * ow;
+    DevicePtr bp = bias == null ? DevicePtr.NULL : ptr(bias, op);
+    GemmDispatch.Config implicit = GemmDispatch.chooseConv(computeType, pixels, ws[0], ws[1], kcols,
+        KernelCatalog.wgmma(device), device.smCount, ptr(x, op).address(), bp.address(), out.ptr(op).address());
+    if (implicit != null) { // Hopper: the windows are read in place, no column buffer
+      DeviceBuffer taps = pool.acquire((long) ws[0] * kcols * computeType.bytes(), "conv2d weight taps " + Shapes.str(ws));
+      try {
+        WeightTapsLaunchParams wt = new WeightTapsLaunchParams(ptr(weight, op), taps.ptr(), ws[0], ws[1], ws[2] * ws[3]);
+        launcher.launch1d(KernelCatalog.kernel("conv_weight_taps", computeType), (long) ws[0] * kcols, shapes,
+            Pointer.to(wt.toBytes()));
+        GemmLaunchParams g = new GemmLaunchParams(ptr(x, op), taps.ptr(), bp, DevicePtr.NULL, DevicePtr.NULL,
+            out.ptr(op), pixels, ws[0], kcols, kcols, kcols, ws[0], Activation.NONE.ordinal());
+        ConvGemmLaunchParams p = new ConvGemmLaunchParams(g, xs[1], xs[2], xs[3], ws[2], ws[3], stride, padding, oh, ow);
+        launcher.launch(implicit.kernel(), implicit.grid(pixels, ws[0]), implicit.threads(), implicit.sharedBytes(),
+            shapes, Pointer.to(p.toBytes()));
+      } finally {
+        pool.release(taps); // stream order: the convolution reads it before any later reuse
+      }
+      return out;
+    }
+    long colElems = pixels * kcols;
     DeviceBuffer col = pool.acquire(colElems * computeType.bytes(), "conv2d im2col " + Shapes.str(xs));
     try {
       Im2colLaunchParams p = new Im2colLaunchParams(ptr(x, op), col.ptr(), xs[0], xs[1], xs[2], xs[3], ws[2], ws[3],

@@ -78,6 +78,27 @@ final class GemmDispatch {
   }
 
   /**
+   * The implicit-GEMM convolution on Hopper ({@code vc_convw_<dtype>_128x<BN>s<STAGES>}, same tiles as the
+   * product of the same M, N, K), or null where it does not apply: 16-bit storage, wgmma, Cin and Cout
+   * multiples of 8, 16-byte aligned input, bias and output, and a grid of at most 65535 row tiles.
+   *
+   * @param m output pixels (B * outH * outW); k = kh * kw * Cin
+   */
+  static Config chooseConv(DType t, long m, long cout, long cin, long k, boolean wgmma, int smCount,
+      long... addresses) {
+    boolean aligned = cin % 8 == 0 && cout % 8 == 0;
+    for (long a : addresses) {
+      aligned &= a % 16 == 0;
+    }
+    if (t == DType.F32 || !wgmma || forceLegacy || !aligned || (m + 127) / 128 > 65535) {
+      return null;
+    }
+    WgTile tile = wgTile(m, cout, k, smCount);
+    return new Config("vc_convw_" + KernelCatalog.suffix(t) + "_128x" + tile.bn() + "s" + tile.stages(), 128,
+        tile.bn(), 256, wgSharedBytes(tile.bn(), tile.stages()));
+  }
+
+  /**
    * N up to 64: the 64-wide tile. K up to 512: 128 x 128, two per SM. Longer K: the width whose whole waves
    * (CTAs resident at once on every SM) cost least, a wave's cost being its CTAs' columns at their rate; e.g.
    * 12544 x 3072 x 768 on 132 SMs: 392 tiles of 192 = 3 waves of 192 columns beat 3 waves of 256 or 2 x 128.

@@ -33,6 +33,13 @@ final class ParamBlock {
     return this;
   }
 
+  /** A nested struct's bytes (built by its own ParamBlock, so already padded to 8). */
+  ParamBlock bytes(byte[] nested) {
+    align(8);
+    buf.put(nested);
+    return this;
+  }
+
   /** The struct bytes; fails if the layout written does not fill the declared size exactly. */
   byte[] bytes() {
     align(8);

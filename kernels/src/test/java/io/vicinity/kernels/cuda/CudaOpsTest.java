@@ -140,12 +140,45 @@ class CudaOpsTest {
         (b, in) -> b.conv2d(in[0], in[1], in[2], 1, 2));
   }
 
-  @ParameterizedTest
-  @EnumSource(DType.class)
-  void conv2d(DType t) {
+  /**
+   * im2col + GEMM, 1x1 as a plain GEMM, and on Hopper (16-bit, Cin and Cout multiples of 8) the implicit-GEMM
+   * kernel: channel runs shorter than, not a multiple of and longer than its 64-wide k-tiles, strides 1 and 2,
+   * padding on every side, non-square kernels, output pixels not a multiple of 128, with and without bias.
+   */
+  private static void conv2dCases(DType t) {
     check(t, "conv patch 4x4/4", new int[][] {{2, 32, 28, 3}, {16, 3, 4, 4}, {16}}, (b, in) -> b.conv2d(in[0], in[1], in[2], 4, 0));
     check(t, "conv 3x3/2 pad 1", new int[][] {{2, 15, 17, 24}, {40, 24, 3, 3}, {40}}, (b, in) -> b.conv2d(in[0], in[1], in[2], 2, 1));
     check(t, "conv 1x1", new int[][] {{2, 9, 7, 32}, {24, 32, 1, 1}}, (b, in) -> b.conv2d(in[0], in[1], null, 1, 0));
+    check(t, "conv 3x3 Cin 8 (8 taps per k-tile)", new int[][] {{3, 10, 7, 8}, {16, 8, 3, 3}, {16}},
+        (b, in) -> b.conv2d(in[0], in[1], in[2], 1, 1));
+    check(t, "conv 3x3 pad 1 Cin 64", new int[][] {{2, 9, 11, 64}, {72, 64, 3, 3}, {72}},
+        (b, in) -> b.conv2d(in[0], in[1], in[2], 1, 1));
+    check(t, "conv 3x3/2 Cin 136 no bias", new int[][] {{1, 20, 24, 136}, {64, 136, 3, 3}},
+        (b, in) -> b.conv2d(in[0], in[1], null, 2, 1));
+    check(t, "conv 5x3 pad 2 Cin 16", new int[][] {{2, 13, 6, 16}, {24, 16, 5, 3}, {24}},
+        (b, in) -> b.conv2d(in[0], in[1], in[2], 1, 2));
+    check(t, "conv 3x3/2 pad 1 Cin 32 (a downsampler)", new int[][] {{2, 33, 35, 32}, {64, 32, 3, 3}, {64}},
+        (b, in) -> b.conv2d(in[0], in[1], in[2], 2, 1));
+  }
+
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void conv2d(DType t) {
+    conv2dCases(t);
+  }
+
+  /** On Hopper the 16-bit cases above ran the implicit-GEMM kernel; im2col + GEMM, as other GPUs, here. */
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"BF16", "F16"})
+  void conv2dIm2colWhereWgmmaRuns(DType t) {
+    CudaBackend gpu = CudaTestSupport.gpu(t);
+    assumeTrue(gpu.device().wgmma, "no wgmma on " + gpu.describe() + ": conv2d ran im2col + GEMM");
+    System.setProperty("vicinity.cuda.wgmma", "false");
+    try {
+      conv2dCases(t);
+    } finally {
+      System.clearProperty("vicinity.cuda.wgmma");
+    }
   }
 
   @ParameterizedTest

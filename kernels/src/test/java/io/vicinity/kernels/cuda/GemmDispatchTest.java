@@ -69,6 +69,25 @@ class GemmDispatchTest {
     assertEquals("vc_gemm_bf16", GemmDispatch.choose(DType.BF16, 4096, 256, 256, true, H100_SMS, A + 8, A).kernel());
   }
 
+  /** 3x3 convolutions on Hopper: the implicit-GEMM kernel where channels and addresses allow, else none (im2col). */
+  @Test
+  void hopperConvolutionsUseTheImplicitGemm() throws IOException {
+    String src = gemmSource();
+    // UperNet's fpn_bottleneck at batch 16: 262144 pixels, 512 <- 9 x 2048; a DiNAT downsampler, 64 <- 9 x 32
+    GemmDispatch.Config c = GemmDispatch.chooseConv(DType.BF16, 262144, 512, 2048, 9 * 2048, true, H100_SMS, A, A, A);
+    assertEquals("vc_convw_bf16_128x256s4", c.kernel());
+    assertEquals(GemmDispatch.wgSharedBytes(256, 4), c.sharedBytes());
+    c = GemmDispatch.chooseConv(DType.F16, 200704, 64, 32, 9 * 32, true, H100_SMS, A, A, A);
+    assertEquals("vc_convw_f16_128x64s4", c.kernel());
+    assertTrue(src.contains("vc_convw_##SUF##_128x##BN##s##ST") && src.contains("VC_GEMMW(SUF, T, 64, 4, "));
+    assertEquals(null, GemmDispatch.chooseConv(DType.BF16, 4096, 64, 12, 108, true, H100_SMS, A, A, A)); // Cin 12
+    assertEquals(null, GemmDispatch.chooseConv(DType.BF16, 4096, 60, 64, 576, true, H100_SMS, A, A, A)); // Cout 60
+    assertEquals(null, GemmDispatch.chooseConv(DType.BF16, 4096, 64, 64, 576, true, H100_SMS, A + 2, A, A));
+    assertEquals(null, GemmDispatch.chooseConv(DType.BF16, 4096, 64, 64, 576, false, H100_SMS, A, A, A)); // no wgmma
+    assertEquals(null, GemmDispatch.chooseConv(DType.F32, 4096, 64, 64, 576, true, H100_SMS, A, A, A));
+    assertEquals(null, GemmDispatch.chooseConv(DType.BF16, 65536L * 128, 64, 64, 576, true, H100_SMS, A, A, A));
+  }
+
   @Test
   void unalignedOrOddShapesUseTheGeneralKernel() {
     assertEquals("vc_gemm_bf16", GemmDispatch.choose(DType.BF16, 100, 130, 96, false, H100_SMS, A, A, A).kernel());
