@@ -677,10 +677,16 @@ public final class CudaBackend implements Backend {
     int[] s = x.shape();
     Shapes.require(s.length == 4 && outH > 0 && outW > 0, "resizeBilinear", "need [B,H,W,C] and a positive size:", s);
     CudaTensor out = newTensor("resizeBilinear", s[0], outH, outW, s[3]);
-    launcher.launch1d(KernelCatalog.kernel("resize_bilinear", computeType), out.numel(),
-        () -> "resizeBilinear " + Shapes.str(s) + " -> " + outH + "x" + outW, Pointer.to(ptr(x, "resize")),
-        Pointer.to(out.ptr("resize")), longs(s[0]), longs(s[1]), longs(s[2]), longs(s[3]), longs(outH), longs(outW),
-        Pointer.to(new int[] {alignCorners ? 1 : 0}));
+    DevicePtr in = ptr(x, "resize"), o = out.ptr("resize");
+    int vec = 8; // channels per thread: the widest that divides C and keeps every pixel's row aligned
+    while (vec > 1 && (s[3] % vec != 0 || in.address() % ((long) vec * computeType.bytes()) != 0
+        || o.address() % ((long) vec * computeType.bytes()) != 0)) {
+      vec /= 2;
+    }
+    launcher.launch1d(KernelCatalog.kernel("resize_bilinear", computeType), out.numel() / vec,
+        () -> "resizeBilinear " + Shapes.str(s) + " -> " + outH + "x" + outW, Pointer.to(in), Pointer.to(o),
+        longs(s[0]), longs(s[1]), longs(s[2]), longs(s[3]), longs(outH), longs(outW),
+        Pointer.to(new int[] {alignCorners ? 1 : 0}), Pointer.to(new int[] {vec}));
     return out;
   }
 

@@ -215,6 +215,10 @@ class CudaOpsTest {
     check(t, "resize up", new int[][] {{2, 7, 9, 5}}, (b, in) -> b.resizeBilinear(in[0], 16, 20, false));
     check(t, "resize down", new int[][] {{2, 31, 29, 5}}, (b, in) -> b.resizeBilinear(in[0], 8, 12, false));
     check(t, "resize align", new int[][] {{2, 7, 9, 5}}, (b, in) -> b.resizeBilinear(in[0], 13, 4, true));
+    // channels per thread: 8 (C 24), 2 (C 150, UperNet's class maps), 4 (C 12, align_corners)
+    check(t, "resize up C24", new int[][] {{2, 9, 7, 24}}, (b, in) -> b.resizeBilinear(in[0], 36, 28, false));
+    check(t, "resize up C150", new int[][] {{1, 8, 6, 150}}, (b, in) -> b.resizeBilinear(in[0], 32, 24, false));
+    check(t, "resize align C12", new int[][] {{3, 5, 11, 12}}, (b, in) -> b.resizeBilinear(in[0], 9, 7, true));
     check(t, "adaptiveAvgPool", new int[][] {{2, 13, 11, 6}}, (b, in) -> b.adaptiveAvgPool2d(in[0], 6, 4));
     check(t, "adaptiveAvgPool 1x1", new int[][] {{2, 13, 11, 6}}, (b, in) -> b.adaptiveAvgPool2d(in[0], 1, 1));
   }
