@@ -21,3 +21,19 @@ def time_ms(fn, sets, iters, warmup=10):
         ts.append((s, e))
     torch.cuda.synchronize()
     return statistics.median(s.elapsed_time(e) for s, e in ts)
+
+
+def time_each_ms(fn, iters, warmup=3):
+    """Median ms of fn() over iters runs after warmup ones, each run waited for before the next is queued."""
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    ts = []
+    for _ in range(iters):
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        s.record()
+        fn()
+        e.record()
+        e.synchronize()
+        ts.append(s.elapsed_time(e))
+    return statistics.median(ts)

@@ -7,7 +7,6 @@ Usage: python3 dinat_anchor.py OUT_MODEL_DIR [batch] [iters]
 import json
 import math
 import os
-import statistics
 import sys
 import time
 
@@ -16,6 +15,7 @@ from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
 import na_reference  # noqa: E402
+from cuda_timing import time_each_ms as time_ms  # noqa: E402  (upernet_anchor.py uses it too)
 from transformers import DinatConfig, DinatForImageClassification  # noqa: E402
 from transformers.models.dinat import modeling_dinat  # noqa: E402
 
@@ -79,19 +79,6 @@ def flex_forward(self, hidden_states, output_attentions=False, *args, **kwargs):
     return (ctx.transpose(1, 2).reshape(b, height, width, heads * hd), None)
 
 
-def time_ms(fn, iters, warmup=3):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(iters):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        e.synchronize()
-        ts.append(s.elapsed_time(e))
-    return statistics.median(ts)
 
 
 def main():

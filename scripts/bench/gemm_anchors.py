@@ -9,6 +9,8 @@ import sys
 import torch
 import torch.nn.functional as F
 
+from cuda_timing import time_each_ms  # scripts/bench, on sys.path as the script's own directory
+
 # {M, K, N, epilogue: 0 bias, 1 bias+GELU, 2 bias+residual}: GemmBenchmark.SHAPES
 SHAPES = [
     (802816, 64, 192, 0), (802816, 64, 64, 2), (802816, 64, 192, 1), (802816, 192, 64, 2),
@@ -19,20 +21,6 @@ SHAPES = [
     (8192, 8192, 8192, 0),
 ]
 NAMES = ["bias", "bias+GELU", "bias+residual"]
-
-
-def time_us(fn, iters):
-    for _ in range(5):
-        fn()
-    times = []
-    for _ in range(iters):
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        fn()
-        b.record()
-        b.synchronize()
-        times.append(a.elapsed_time(b) * 1e3)
-    return sorted(times)[len(times) // 2]
 
 
 def main(iters):
@@ -50,7 +38,7 @@ def main(iters):
                 fn = lambda: F.gelu(F.linear(x, w, b))
             else:
                 fn = lambda: r + F.linear(x, w, b)
-            us = time_us(fn, iters)
+            us = 1e3 * time_each_ms(fn, iters, warmup=5)
         print(f"[gemm-anchor] {m} x {k} x {n} | {NAMES[kind]} | {us:.1f} | {2.0 * m * k * n / us / 1e6:.1f}")
         del x, w, b, r
 

@@ -6,7 +6,6 @@ import static io.vicinity.kernels.cuda.CudaTestSupport.roundTrip;
 import static io.vicinity.kernels.cuda.CudaTestSupport.tolerance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vicinity.kernels.Activation;
 import io.vicinity.kernels.Arena;
@@ -103,14 +102,7 @@ class CudaOpsTest {
   @ParameterizedTest
   @EnumSource(value = DType.class, names = {"BF16", "F16"})
   void linearTilesMmaSyncWhereWgmmaRuns(DType t) {
-    CudaBackend gpu = CudaTestSupport.gpu(t);
-    assumeTrue(gpu.device().wgmma, "no wgmma on " + gpu.describe() + ": linearTiles ran the mma.sync kernels");
-    System.setProperty("vicinity.cuda.wgmma", "false");
-    try {
-      linearTileCases(t);
-    } finally {
-      System.clearProperty("vicinity.cuda.wgmma");
-    }
+    CudaTestSupport.withoutWgmma(t, () -> linearTileCases(t));
   }
 
   @ParameterizedTest
@@ -171,14 +163,7 @@ class CudaOpsTest {
   @ParameterizedTest
   @EnumSource(value = DType.class, names = {"BF16", "F16"})
   void conv2dIm2colWhereWgmmaRuns(DType t) {
-    CudaBackend gpu = CudaTestSupport.gpu(t);
-    assumeTrue(gpu.device().wgmma, "no wgmma on " + gpu.describe() + ": conv2d ran im2col + GEMM");
-    System.setProperty("vicinity.cuda.wgmma", "false");
-    try {
-      conv2dCases(t);
-    } finally {
-      System.clearProperty("vicinity.cuda.wgmma");
-    }
+    CudaTestSupport.withoutWgmma(t, () -> conv2dCases(t));
   }
 
   @ParameterizedTest

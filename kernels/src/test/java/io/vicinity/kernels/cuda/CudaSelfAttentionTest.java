@@ -6,7 +6,6 @@ import static io.vicinity.kernels.cuda.CudaTestSupport.random;
 import static io.vicinity.kernels.cuda.CudaTestSupport.roundTrip;
 import static io.vicinity.kernels.cuda.CudaTestSupport.tolerance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.AttentionMask;
@@ -124,14 +123,7 @@ class CudaSelfAttentionTest {
   @ParameterizedTest(name = "mma.sync {0} {1}")
   @MethodSource("hopperCases")
   void mmaSyncKernelWhereWgmmaRuns(DType t, AttentionMask mask) {
-    CudaBackend gpu = CudaTestSupport.gpu(t);
-    assumeTrue(gpu.device().wgmma, "no wgmma on " + gpu.describe() + ": the cases above ran the mma.sync kernel");
-    System.setProperty("vicinity.cuda.wgmma", "false");
-    try {
-      matchesCpuBackend(t, mask, 2, 64);
-    } finally {
-      System.clearProperty("vicinity.cuda.wgmma");
-    }
+    CudaTestSupport.withoutWgmma(t, () -> matchesCpuBackend(t, mask, 2, 64));
   }
 
   /** A [B, T, H, W, 3C] qkv keeps its grid shape in the output. */

@@ -16,6 +16,21 @@ final class CudaTestSupport {
 
   private CudaTestSupport() {}
 
+  /**
+   * On a GPU where the wgmma kernels run, runs {@code cases} again with them switched off (the kernels the other
+   * GPUs take, checked on the same GPU); elsewhere the test is skipped: the cases already ran those kernels.
+   */
+  static void withoutWgmma(DType dtype, Runnable cases) {
+    CudaBackend gpu = gpu(dtype);
+    assumeTrue(gpu.device().wgmma, () -> "no wgmma on " + gpu.describe() + ": the other kernels already ran");
+    System.setProperty("vicinity.cuda.wgmma", "false");
+    try {
+      cases.run();
+    } finally {
+      System.clearProperty("vicinity.cuda.wgmma");
+    }
+  }
+
   /** The backend for {@code dtype}, or the test is skipped (no GPU, no driver, no fatbin) with the reason. */
   static synchronized CudaBackend gpu(DType dtype) {
     System.setProperty(CudaBackend.DEBUG_PROPERTY, "true");
