@@ -29,6 +29,12 @@ __device__ __forceinline__ float activate(float x, int act) {
   return act == ACT_GELU ? gelu_erf(x) : (act == ACT_RELU ? fmaxf(x, 0.0f) : x);
 }
 
+// VEC consecutive elements moved as one (16-byte for 8 halves): rows must be aligned to the pack.
+template <typename T, int VEC>
+struct alignas(sizeof(T) * VEC) Pack {
+  T v[VEC];
+};
+
 __device__ __forceinline__ i64 global_tid() { return (i64)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ i64 global_stride() { return (i64)gridDim.x * blockDim.x; }
 

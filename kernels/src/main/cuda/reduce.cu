@@ -27,6 +27,64 @@ __device__ void layer_norm(const T* __restrict__ x, const T* __restrict__ gamma,
   }
 }
 
+// Rows of c % 8 == 0 channels, at most MAXP x 8 x lanes: each row held in registers by `lanes` lanes (a power of
+// two dividing 32 and c / 8), 8 channels per 16-byte load, so a warp takes 32 / lanes rows at once. One warp per
+// row with scalar loads left DiNAT's 64-channel rows at 3.4x their memory floor (2 values per lane). Same
+// two-pass arithmetic as layer_norm. MAXP sizes the registers (MAXP = 1 keeps full occupancy).
+template <typename T, int MAXP>
+__device__ void layer_norm_packed(const T* __restrict__ x, const T* __restrict__ gamma, const T* __restrict__ beta,
+                                  T* __restrict__ out, i64 rows, int c, float eps, int lanes) {
+  using P = Pack<T, 8>;
+  const int lane = threadIdx.x & 31, sub = lane & (lanes - 1), packs = c / 8 / lanes;
+  const int rows_per_warp = 32 / lanes;
+  const i64 warps = (i64)gridDim.x * (blockDim.x >> 5);
+  for (i64 r0 = ((i64)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5)) * rows_per_warp; r0 < rows;
+       r0 += warps * rows_per_warp) {
+    const i64 r = r0 + lane / lanes;
+    const bool live = r < rows;  // every lane still joins the shuffles
+    float v[MAXP][8];
+    float s = 0.f;
+#pragma unroll
+    for (int j = 0; j < MAXP; ++j) {
+      if (j < packs) {
+        P p = live ? reinterpret_cast<const P*>(x + r * c)[j * lanes + sub] : P{};
+#pragma unroll
+        for (int e = 0; e < 8; ++e) s += (v[j][e] = to_f(p.v[e]));
+      }
+    }
+    for (int o = lanes / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    const float mean = s / (float)c;
+    float q = 0.f;
+#pragma unroll
+    for (int j = 0; j < MAXP; ++j) {
+      if (j < packs) {
+#pragma unroll
+        for (int e = 0; e < 8; ++e) { const float d = v[j][e] - mean; q += d * d; }
+      }
+    }
+    for (int o = lanes / 2; o > 0; o >>= 1) q += __shfl_xor_sync(0xffffffffu, q, o);
+    const float rstd = rsqrtf(q / (float)c + eps);
+    if (!live) continue;
+#pragma unroll
+    for (int j = 0; j < MAXP; ++j) {
+      if (j < packs) {
+        const int pk = j * lanes + sub;
+        P g, b, o;
+        if (gamma) g = reinterpret_cast<const P*>(gamma)[pk];
+        if (beta) b = reinterpret_cast<const P*>(beta)[pk];
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+          float y = (v[j][e] - mean) * rstd;
+          if (gamma) y *= to_f(g.v[e]);
+          if (beta) y += to_f(b.v[e]);
+          o.v[e] = from_f<T>(y);
+        }
+        reinterpret_cast<P*>(out + r * c)[pk] = o;
+      }
+    }
+  }
+}
+
 template <typename T>
 __device__ void softmax(const T* __restrict__ x, T* __restrict__ out, i64 rows, i64 c) {
   const int lane = threadIdx.x & 31;
@@ -71,6 +129,14 @@ __device__ void mean_pool(const T* __restrict__ x, T* __restrict__ out, i64 n, i
 #define VC_REDUCE(S, T)                                                                                              \
   extern "C" __global__ void vc_layer_norm_##S(const T* x, const T* g, const T* b, T* out, long long rows, long long c, float eps) { \
     vc::layer_norm<T>(x, g, b, out, rows, c, eps);                                                                     \
+  }                                                                                                                    \
+  extern "C" __global__ void vc_layer_norm_p1_##S(const T* x, const T* g, const T* b, T* out, long long rows, int c, \
+                                                 float eps, int lanes) {                                             \
+    vc::layer_norm_packed<T, 1>(x, g, b, out, rows, c, eps, lanes);                                                  \
+  }                                                                                                                    \
+  extern "C" __global__ void vc_layer_norm_p4_##S(const T* x, const T* g, const T* b, T* out, long long rows, int c, \
+                                                 float eps, int lanes) {                                             \
+    vc::layer_norm_packed<T, 4>(x, g, b, out, rows, c, eps, lanes);                                                  \
   }                                                                                                                    \
   extern "C" __global__ void vc_softmax_##S(const T* x, T* out, long long rows, long long c) { vc::softmax<T>(x, out, rows, c); } \
   extern "C" __global__ void __launch_bounds__(vc::POOL_THREADS) vc_mean_pool_##S(const T* x, T* out, long long n, long long c) { \

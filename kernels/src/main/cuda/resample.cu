@@ -37,11 +37,6 @@ __device__ __forceinline__ float bilinear(const TI* __restrict__ img, i64 w, i64
 // taps are VEC-wide loads and the index arithmetic, in I (32-bit whenever every index fits), is done once per
 // VEC channels. One element per thread with 64-bit divisions ran the 128 -> 512 upsampling of UperNet's 150
 // class maps at ~280 GB/s, 10x its memory floor.
-template <typename T, int VEC>
-struct alignas(sizeof(T) * VEC) Pack {
-  T v[VEC];
-};
-
 template <typename T, typename I, int VEC>
 __device__ void resize_bilinear_t(const T* __restrict__ in, T* __restrict__ out, I b, I h, I w, I c, I oh, I ow,
                                   int align_corners) {

@@ -487,8 +487,30 @@ public final class CudaBackend implements Backend {
     int c = x.dim(-1);
     requireVector(gamma, c, "layerNorm", "gamma");
     requireVector(beta, c, "layerNorm", "beta");
-    return rowKernel("layer_norm", x, () -> "layerNorm x " + Shapes.str(x.shape()),
-        gamma == null ? DevicePtr.NULL : ptr(gamma, "layerNorm"), beta == null ? DevicePtr.NULL : ptr(beta, "layerNorm"), eps);
+    DevicePtr g = gamma == null ? DevicePtr.NULL : ptr(gamma, "layerNorm");
+    DevicePtr b = beta == null ? DevicePtr.NULL : ptr(beta, "layerNorm");
+    Supplier<String> shapes = () -> "layerNorm x " + Shapes.str(x.shape());
+    // Packed rows (reduce.cu layer_norm_packed): c / 8 packs of 8 channels spread over `lanes` lanes, at most 4 each
+    int lanes = 32;
+    while (lanes > 1 && (c % 8 != 0 || (c / 8) % lanes != 0)) {
+      lanes /= 2;
+    }
+    int packs = c / 8 / lanes;
+    DevicePtr in = ptr(x, "layerNorm");
+    long align = 8L * computeType.bytes(); // (outputs are whole pool blocks: cuMemAlloc-aligned)
+    if (c % 8 != 0 || packs > 4 || in.address() % align != 0 || g.address() % align != 0 || b.address() % align != 0) {
+      return rowKernel("layer_norm", x, shapes, g, b, eps);
+    }
+    CudaTensor out = newTensor("layerNorm", x.shape());
+    DevicePtr o = out.ptr("layerNorm");
+    long rows = x.numel() / c;
+    long warps = (rows + 32 / lanes - 1) / (32 / lanes);
+    long blocks = Math.max(1, Math.min((warps + 7) / 8, (long) device.smCount * 32));
+    launcher.launch("vc_layer_norm_p" + (packs == 1 ? 1 : 4) + "_" + KernelCatalog.suffix(computeType),
+        new int[] {(int) blocks, 1, 1}, 256, 0, shapes, Pointer.to(in), Pointer.to(g), Pointer.to(b), Pointer.to(o),
+        Pointer.to(new long[] {rows}), Pointer.to(new int[] {c}), Pointer.to(new float[] {eps}),
+        Pointer.to(new int[] {lanes}));
+    return out;
   }
 
   @Override

@@ -171,6 +171,13 @@ class CudaOpsTest {
   void normsAndRows(DType t) {
     check(t, "layerNorm", new int[][] {{4, 33, 96}, {96}, {96}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-5f));
     check(t, "layerNorm wide", new int[][] {{5, 1000}, {1000}, {1000}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-6f));
+    // packed rows: 8 lanes x 1 pack (C 64, 4 rows a warp, rows not a multiple of 4), 32 x 3 (C 768), 8 x 3 (C 192),
+    // 32 x 4 (C 1024); C 1536 (6 packs a lane) takes the warp-per-row kernel
+    check(t, "layerNorm C64", new int[][] {{3, 11, 7, 64}, {64}, {64}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-5f));
+    check(t, "layerNorm C768", new int[][] {{2, 37, 768}, {768}, {768}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-12f));
+    check(t, "layerNorm C192 no affine", new int[][] {{45, 192}}, (b, in) -> b.layerNorm(in[0], null, null, 1e-5f));
+    check(t, "layerNorm C1024", new int[][] {{9, 1024}, {1024}, {1024}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-6f));
+    check(t, "layerNorm C1536", new int[][] {{3, 1536}, {1536}, {1536}}, (b, in) -> b.layerNorm(in[0], in[1], in[2], 1e-6f));
     check(t, "softmax", new int[][] {{7, 3, 1001}}, (b, in) -> b.softmax(in[0]));
     check(t, "meanPool", new int[][] {{3, 7, 9, 40}}, (b, in) -> b.meanPool(in[0]));
     check(t, "meanPool long", new int[][] {{2, 3001, 70}}, (b, in) -> b.meanPool(in[0])); // rows per warp > 1
