@@ -1,8 +1,9 @@
 // Matrix-product family: out[m, n] = residual + scale[n] * act(sum_k x[m, k] w[n, k] + bias[n]).
 // x is [M, K] (row stride ldx), w is [N, K] (PyTorch's [out, in]), out/residual are [M, N] (stride ldo).
-// bf16/f16, K and N multiples of 8 and 16-byte aligned operands (every model shape): the pipelined kernel
-// gemm_pipe (cp.async 16-byte loads, 3-4 stage shared-memory ring, 128x64 or 128x128 tiles, WMMA, a
-// vectorised epilogue through a shared-memory fp32 tile). Otherwise: the register-prefetch kernel gemm_tc
+// bf16/f16, K and N multiples of 8 and 16-byte aligned operands (every model shape): on Hopper gemm_wg (wgmma,
+// 128 x 64..256 tiles; also the implicit-GEMM convolutions, A read from the input's windows), elsewhere the
+// pipelined kernel gemm_pipe (cp.async 16-byte loads, 3-4 stage shared-memory ring, 128x64 or 128x128 tiles, WMMA,
+// both with a vectorised epilogue through a shared-memory fp32 tile). Otherwise: the register-prefetch kernel gemm_tc
 // (WMMA -> mma.sync HMMA, fp32 accumulate), 128x128x32 tiles, 8 warps, scalar epilogue.
 // f32: SIMT fp32 FMA (keeps float32 accuracy; no tf32), 64x64x16 tiles, 4x4 outputs per thread.
 // Launch: gemm_* with grid (ceil(N/BN), ceil(M/BM)); parameters mirror io.vicinity.kernels.cuda.GemmParams.
@@ -340,7 +341,7 @@ __device__ __forceinline__ void gemm_pipe(const GemmParams& p) {
 }
 }  // namespace gemmp
 
-// ---- Hopper path (sm_90a; same contract as gemm_pipe) ----
+// ---- Hopper path (sm_90a; same contract as gemm_pipe, or a convolution's windows as A) ----
 // wgmma with both operands in shared memory: two warpgroups each multiply 64 rows of a 128 x BN tile by
 // m64nBNk16 instructions, which only wgmma runs at the tensor cores' full rate (mma.sync reaches ~140 TFLOP/s
 // on these shapes). A and B tiles are 64 k-columns wide, one 128-byte swizzled row each, filled by cp.async in
