@@ -25,12 +25,16 @@ __device__ __forceinline__ Tap tap(i64 dst, i64 in, i64 out, int align_corners) 
 
 __device__ __forceinline__ float to_f(uint8_t x) { return (float)x; }
 
-template <typename TI, typename TO>
-__device__ __forceinline__ float bilinear(const TI* __restrict__ img, i64 w, i64 c, i64 ch, Tap ty, Tap tx) {
-  float v00 = to_f(img[(ty.i0 * w + tx.i0) * c + ch]), v01 = to_f(img[(ty.i0 * w + tx.i1) * c + ch]);
-  float v10 = to_f(img[(ty.i1 * w + tx.i0) * c + ch]), v11 = to_f(img[(ty.i1 * w + tx.i1) * c + ch]);
+// The four taps' values blended: along x on both rows, then along y.
+__device__ __forceinline__ float blend(float v00, float v01, float v10, float v11, Tap ty, Tap tx) {
   float top = v00 + (v01 - v00) * tx.w1, bot = v10 + (v11 - v10) * tx.w1;
   return top + (bot - top) * ty.w1;
+}
+
+template <typename TI, typename TO>
+__device__ __forceinline__ float bilinear(const TI* __restrict__ img, i64 w, i64 c, i64 ch, Tap ty, Tap tx) {
+  return blend(to_f(img[(ty.i0 * w + tx.i0) * c + ch]), to_f(img[(ty.i0 * w + tx.i1) * c + ch]),
+               to_f(img[(ty.i1 * w + tx.i0) * c + ch]), to_f(img[(ty.i1 * w + tx.i1) * c + ch]), ty, tx);
 }
 
 // VEC consecutive channels of one output pixel per thread (VEC | C, rows aligned to VEC elements): the four
@@ -55,9 +59,7 @@ __device__ void resize_bilinear_t(const T* __restrict__ in, T* __restrict__ out,
     Pack<T, VEC> o;
 #pragma unroll
     for (int j = 0; j < VEC; ++j) {
-      const float v00 = to_f(p00.v[j]), v01 = to_f(p01.v[j]), v10 = to_f(p10.v[j]), v11 = to_f(p11.v[j]);
-      const float top = v00 + (v01 - v00) * tx.w1, bot = v10 + (v11 - v10) * tx.w1;
-      o.v[j] = from_f<T>(top + (bot - top) * ty.w1);
+      o.v[j] = from_f<T>(blend(to_f(p00.v[j]), to_f(p01.v[j]), to_f(p10.v[j]), to_f(p11.v[j]), ty, tx));
     }
     reinterpret_cast<Pack<T, VEC>*>(out)[i] = o;
   }
