@@ -449,17 +449,19 @@ public final class CudaBackend implements Backend {
       return out;
     }
     long pixels = (long) xs[0] * oh * ow;
+    DevicePtr xp = ptr(x, op);
     DevicePtr bp = bias == null ? DevicePtr.NULL : ptr(bias, op);
+    DevicePtr outp = out.ptr(op);
     GemmDispatch.Config implicit = GemmDispatch.chooseConv(computeType, pixels, ws[0], ws[1], kcols,
-        KernelCatalog.wgmma(device), device.smCount, ptr(x, op).address(), bp.address(), out.ptr(op).address());
+        KernelCatalog.wgmma(device), device.smCount, xp.address(), bp.address(), outp.address());
     if (implicit != null) { // Hopper: the windows are read in place, no column buffer
       DeviceBuffer taps = pool.acquire((long) ws[0] * kcols * computeType.bytes(), "conv2d weight taps " + Shapes.str(ws));
       try {
         WeightTapsLaunchParams wt = new WeightTapsLaunchParams(ptr(weight, op), taps.ptr(), ws[0], ws[1], ws[2] * ws[3]);
         launcher.launch1d(KernelCatalog.kernel("conv_weight_taps", computeType), (long) ws[0] * kcols, shapes,
             Pointer.to(wt.toBytes()));
-        GemmLaunchParams g = new GemmLaunchParams(ptr(x, op), taps.ptr(), bp, DevicePtr.NULL, DevicePtr.NULL,
-            out.ptr(op), pixels, ws[0], kcols, kcols, kcols, ws[0], Activation.NONE.ordinal());
+        GemmLaunchParams g = new GemmLaunchParams(xp, taps.ptr(), bp, DevicePtr.NULL, DevicePtr.NULL, outp, pixels,
+            ws[0], kcols, kcols, kcols, ws[0], Activation.NONE.ordinal());
         ConvGemmLaunchParams p = new ConvGemmLaunchParams(g, xs[1], xs[2], xs[3], ws[2], ws[3], stride, padding, oh, ow);
         launcher.launch(implicit.kernel(), implicit.grid(pixels, ws[0]), implicit.threads(), implicit.sharedBytes(),
             shapes, Pointer.to(p.toBytes()));
@@ -471,10 +473,10 @@ public final class CudaBackend implements Backend {
     long colElems = pixels * kcols;
     DeviceBuffer col = pool.acquire(colElems * computeType.bytes(), "conv2d im2col " + Shapes.str(xs));
     try {
-      Im2colLaunchParams p = new Im2colLaunchParams(ptr(x, op), col.ptr(), xs[0], xs[1], xs[2], xs[3], ws[2], ws[3],
+      Im2colLaunchParams p = new Im2colLaunchParams(xp, col.ptr(), xs[0], xs[1], xs[2], xs[3], ws[2], ws[3],
           stride, padding, oh, ow);
       launcher.launch1d(KernelCatalog.kernel("im2col", computeType), colElems, shapes, Pointer.to(p.toBytes()));
-      gemm(op, col.ptr(), (long) xs[0] * oh * ow, kcols, weight, bias, Epilogue.NONE, out, shapes);
+      gemm(op, col.ptr(), pixels, kcols, weight, bias, Epilogue.NONE, out, shapes);
     } finally {
       pool.release(col); // stream order: the GEMM reads it before any later reuse
     }
@@ -490,17 +492,16 @@ public final class CudaBackend implements Backend {
     DevicePtr g = gamma == null ? DevicePtr.NULL : ptr(gamma, "layerNorm");
     DevicePtr b = beta == null ? DevicePtr.NULL : ptr(beta, "layerNorm");
     Supplier<String> shapes = () -> "layerNorm x " + Shapes.str(x.shape());
-    // Packed rows (reduce.cu layer_norm_packed): c / 8 packs of 8 channels spread over `lanes` lanes, at most 4 each
-    int lanes = 32;
-    while (lanes > 1 && (c % 8 != 0 || (c / 8) % lanes != 0)) {
-      lanes /= 2;
-    }
-    int packs = c / 8 / lanes;
+    // Packed rows (reduce.cu layer_norm_packed): c / 8 packs of 8 channels spread over `lanes` lanes, the largest
+    // power of two up to 32 dividing them, at most 4 packs each
     DevicePtr in = ptr(x, "layerNorm");
     long align = 8L * computeType.bytes(); // (outputs are whole pool blocks: cuMemAlloc-aligned)
-    if (c % 8 != 0 || packs > 4 || in.address() % align != 0 || g.address() % align != 0 || b.address() % align != 0) {
+    int lanes = c % 8 == 0 ? Math.min(32, Integer.lowestOneBit(c / 8)) : 0;
+    if (lanes == 0 || c / 8 / lanes > 4 || in.address() % align != 0 || g.address() % align != 0
+        || b.address() % align != 0) {
       return rowKernel("layer_norm", x, shapes, g, b, eps);
     }
+    int packs = c / 8 / lanes;
     CudaTensor out = newTensor("layerNorm", x.shape());
     DevicePtr o = out.ptr("layerNorm");
     long rows = x.numel() / c;

@@ -56,15 +56,10 @@ final class GemmDispatch {
     if (t == DType.F32) {
       return new Config(KernelCatalog.gemmKernel(t), 64, 64, 256, 0);
     }
-    boolean aligned = n % 8 == 0 && k % 8 == 0;
-    for (long a : addresses) {
-      aligned &= a % 16 == 0;
-    }
+    boolean aligned = n % 8 == 0 && k % 8 == 0 && aligned16(addresses);
     String s = KernelCatalog.suffix(t);
     if (aligned && wgmma && !forceLegacy) {
-      WgTile tile = wgTile(m, n, k, smCount);
-      return new Config("vc_gemmw_" + s + "_128x" + tile.bn() + "s" + tile.stages(), 128, tile.bn(), 256,
-          wgSharedBytes(tile.bn(), tile.stages()));
+      return wgConfig("vc_gemmw_", t, m, n, k, smCount);
     }
     // K >= 4096: at 8192^3 the register-prefetch kernel measured 185 TFLOP/s against this one's 169 (H100)
     if (!aligned || forceLegacy || k >= 4096) {
@@ -86,16 +81,27 @@ final class GemmDispatch {
    */
   static Config chooseConv(DType t, long m, long cout, long cin, long k, boolean wgmma, int smCount,
       long... addresses) {
-    boolean aligned = cin % 8 == 0 && cout % 8 == 0;
-    for (long a : addresses) {
-      aligned &= a % 16 == 0;
-    }
+    boolean aligned = cin % 8 == 0 && cout % 8 == 0 && aligned16(addresses);
     if (t == DType.F32 || !wgmma || forceLegacy || !aligned || (m + 127) / 128 > 65535) {
       return null;
     }
-    WgTile tile = wgTile(m, cout, k, smCount);
-    return new Config("vc_convw_" + KernelCatalog.suffix(t) + "_128x" + tile.bn() + "s" + tile.stages(), 128,
-        tile.bn(), 256, wgSharedBytes(tile.bn(), tile.stages()));
+    return wgConfig("vc_convw_", t, m, cout, k, smCount);
+  }
+
+  private static boolean aligned16(long... addresses) {
+    for (long a : addresses) {
+      if (a % 16 != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code <prefix><dtype>_128x<BN>s<STAGES>}: a gemmw kernel (product or convolution) with its launch geometry. */
+  private static Config wgConfig(String prefix, DType t, long m, long n, long k, int smCount) {
+    WgTile tile = wgTile(m, n, k, smCount);
+    return new Config(prefix + KernelCatalog.suffix(t) + "_128x" + tile.bn() + "s" + tile.stages(), 128, tile.bn(),
+        256, wgSharedBytes(tile.bn(), tile.stages()));
   }
 
   /**
