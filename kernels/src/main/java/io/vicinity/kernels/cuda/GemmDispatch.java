@@ -10,8 +10,11 @@ import io.vicinity.kernels.DType;
  * (128x128, any K/N/alignment) or the SIMT fp32 kernel.
  */
 final class GemmDispatch {
-  /** Benchmarks only: route 16-bit products to the older register-prefetch kernel (before/after timings). */
-  static volatile boolean forceLegacy = Boolean.getBoolean("vicinity.gemm.legacy");
+  /**
+   * Before/after timings only: -Dvicinity.gemm.legacy=true routes 16-bit products to the older register-prefetch
+   * kernel (GemmBenchmark now compares against the mma.sync kernels through vicinity.cuda.wgmma instead).
+   */
+  private static final boolean FORCE_LEGACY = Boolean.getBoolean("vicinity.gemm.legacy");
 
   /** Kernel symbol, CTA rows (M) and columns (N), threads, dynamic shared memory bytes. */
   record Config(String kernel, int bm, int bn, int threads, int sharedBytes) {
@@ -58,11 +61,11 @@ final class GemmDispatch {
     }
     boolean aligned = n % 8 == 0 && k % 8 == 0 && aligned16(addresses);
     String s = KernelCatalog.suffix(t);
-    if (aligned && wgmma && !forceLegacy) {
+    if (aligned && wgmma && !FORCE_LEGACY) {
       return wgConfig("vc_gemmw_", t, m, n, k, smCount);
     }
     // K >= 4096: at 8192^3 the register-prefetch kernel measured 185 TFLOP/s against this one's 169 (H100)
-    if (!aligned || forceLegacy || k >= 4096) {
+    if (!aligned || FORCE_LEGACY || k >= 4096) {
       return new Config(KernelCatalog.gemmKernel(t), 128, 128, 256, 0);
     }
     if (n % 128 != 0) { // N = 64, 192, ...: a 128-wide tile would compute up to half zeros
@@ -82,7 +85,7 @@ final class GemmDispatch {
   static Config chooseConv(DType t, long m, long cout, long cin, long k, boolean wgmma, int smCount,
       long... addresses) {
     boolean aligned = cin % 8 == 0 && cout % 8 == 0 && aligned16(addresses);
-    if (t == DType.F32 || !wgmma || forceLegacy || !aligned || (m + 127) / 128 > 65535) {
+    if (t == DType.F32 || !wgmma || FORCE_LEGACY || !aligned || (m + 127) / 128 > 65535) {
       return null;
     }
     return wgConfig("vc_convw_", t, m, cout, k, smCount);

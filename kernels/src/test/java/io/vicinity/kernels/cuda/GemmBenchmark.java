@@ -9,7 +9,8 @@ import java.util.Random;
 
 /**
  * Times CudaBackend.linear (bf16, fp32 accumulate) at the DiNAT-mini shapes of a batch of 256 at 224 px
- * (M = tokens, K = in, N = out), at a ViT-Base video encoder's (64 latent frames of 14 x 14) and at 8192^3, with CUDA events on the backend's stream: warm-up, median.
+ * (M = tokens, K = in, N = out), at a ViT-Base video encoder's (64 latent frames of 14 x 14) and at 8192^3,
+ * with CUDA events on the backend's stream: warm-up, median.
  * Inputs are random normals (never zeros). Run: java -cp ... io.vicinity.kernels.cuda.GemmBenchmark [iters]
  */
 public final class GemmBenchmark {
