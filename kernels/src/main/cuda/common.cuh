@@ -37,6 +37,8 @@ struct alignas(sizeof(T) * VEC) Pack {
 
 __device__ __forceinline__ i64 global_tid() { return (i64)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ i64 global_stride() { return (i64)gridDim.x * blockDim.x; }
+// Whether a grid-stride loop over n elements may index in 32 bits: i + stride must not wrap.
+__device__ __forceinline__ bool grid_loop_fits_32(i64 n) { return n < 0x7fffffffLL - global_stride(); }
 
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll

@@ -33,8 +33,7 @@ __device__ void im2col_t(const Im2colParams p) {
 
 template <typename T>
 __device__ void im2col(const Im2colParams p) {
-  const i64 limit = 0x7fffffffLL - (i64)gridDim.x * blockDim.x;  // i + stride must not wrap
-  if (p.b * p.oh * p.ow * p.cin * p.kh * p.kw < limit && p.b * p.h * p.w * p.cin < limit) {
+  if (grid_loop_fits_32(p.b * p.oh * p.ow * p.cin * p.kh * p.kw) && grid_loop_fits_32(p.b * p.h * p.w * p.cin)) {
     im2col_t<T, unsigned>(p);
   } else {
     im2col_t<T, i64>(p);

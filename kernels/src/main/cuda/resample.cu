@@ -67,8 +67,7 @@ __device__ void resize_bilinear_t(const T* __restrict__ in, T* __restrict__ out,
 
 template <typename T, int VEC>
 __device__ void resize_bilinear_v(const T* in, T* out, i64 b, i64 h, i64 w, i64 c, i64 oh, i64 ow, int align_corners) {
-  const i64 limit = 0x7fffffffLL - (i64)gridDim.x * blockDim.x;  // i + stride must not wrap
-  if (b * oh * ow * c < limit && b * h * w * c < limit) {
+  if (grid_loop_fits_32(b * oh * ow * c) && grid_loop_fits_32(b * h * w * c)) {
     resize_bilinear_t<T, unsigned, VEC>(in, out, (unsigned)b, (unsigned)h, (unsigned)w, (unsigned)c, (unsigned)oh,
                                         (unsigned)ow, align_corners);
   } else {
