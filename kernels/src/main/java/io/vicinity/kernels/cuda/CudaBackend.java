@@ -455,19 +455,26 @@ public final class CudaBackend implements Backend {
     GemmDispatch.Config implicit = GemmDispatch.chooseConv(computeType, pixels, ws[0], ws[1], kcols,
         KernelCatalog.wgmma(device), device.smCount, xp.address(), bp.address(), outp.address());
     if (implicit != null) { // Hopper: the windows are read in place, no column buffer
-      DeviceBuffer taps = pool.acquire((long) ws[0] * kcols * computeType.bytes(), "conv2d weight taps " + Shapes.str(ws));
-      try {
-        WeightTapsLaunchParams wt = new WeightTapsLaunchParams(ptr(weight, op), taps.ptr(), ws[0], ws[1], ws[2] * ws[3]);
-        launcher.launch1d(KernelCatalog.kernel("conv_weight_taps", computeType), (long) ws[0] * kcols, shapes,
-            Pointer.to(wt.toBytes()));
-        GemmLaunchParams g = new GemmLaunchParams(xp, taps.ptr(), bp, DevicePtr.NULL, DevicePtr.NULL, outp, pixels,
-            ws[0], kcols, kcols, kcols, ws[0], Activation.NONE.ordinal());
-        ConvGemmLaunchParams p = new ConvGemmLaunchParams(g, xs[1], xs[2], xs[3], ws[2], ws[3], stride, padding, oh, ow);
-        launcher.launch(implicit.kernel(), implicit.grid(pixels, ws[0]), implicit.threads(), implicit.sharedBytes(),
-            shapes, Pointer.to(p.toBytes()));
-      } finally {
-        pool.release(taps); // stream order: the convolution reads it before any later reuse
-      }
+      // the weight reordered to [Cout, kh, kw, Cin] once, on its first use, and kept with it
+      DeviceBuffer taps = own(weight, op).convTaps(op, () -> {
+        DeviceBuffer reordered = pool.acquireUnscoped((long) ws[0] * kcols * computeType.bytes(),
+            "conv2d weight taps " + Shapes.str(ws));
+        try {
+          WeightTapsLaunchParams wt = new WeightTapsLaunchParams(ptr(weight, op), reordered.ptr(), ws[0], ws[1],
+              ws[2] * ws[3]);
+          launcher.launch1d(KernelCatalog.kernel("conv_weight_taps", computeType), (long) ws[0] * kcols, shapes,
+              Pointer.to(wt.toBytes()));
+          return reordered;
+        } catch (RuntimeException e) {
+          pool.release(reordered);
+          throw e;
+        }
+      });
+      GemmLaunchParams g = new GemmLaunchParams(xp, taps.ptr(), bp, DevicePtr.NULL, DevicePtr.NULL, outp, pixels,
+          ws[0], kcols, kcols, kcols, ws[0], Activation.NONE.ordinal());
+      ConvGemmLaunchParams p = new ConvGemmLaunchParams(g, xs[1], xs[2], xs[3], ws[2], ws[3], stride, padding, oh, ow);
+      launcher.launch(implicit.kernel(), implicit.grid(pixels, ws[0]), implicit.threads(), implicit.sharedBytes(),
+          shapes, Pointer.to(p.toBytes()));
       return out;
     }
     long colElems = pixels * kcols;

@@ -45,12 +45,24 @@ final class DevicePool {
   }
 
   synchronized DeviceBuffer acquire(long bytes, String why) {
+    return acquire(bytes, why, collecting);
+  }
+
+  /**
+   * A block kept with a tensor made before any graph now being captured (a weight's derived copy): it must not
+   * join the collecting scope, whose blocks return to the shared lists when that graph closes.
+   */
+  synchronized DeviceBuffer acquireUnscoped(long bytes, String why) {
+    return acquire(bytes, why, null);
+  }
+
+  private DeviceBuffer acquire(long bytes, String why, Scope scope) {
     if (closed) {
       throw new IllegalStateException("device pool is closed (" + why + ")");
     }
     long cls = sizeClass(bytes);
-    if (collecting != null) {
-      ArrayDeque<DevicePtr> own = collecting.free.get(cls);
+    if (scope != null) {
+      ArrayDeque<DevicePtr> own = scope.free.get(cls);
       DevicePtr q = own == null ? null : own.poll();
       if (q != null) { // the scope's own block, already counted live
         poison(q, cls, why);
@@ -66,9 +78,9 @@ final class DevicePool {
       allocCalls++;
     }
     liveBytes += cls;
-    if (collecting != null) {
-      collecting.owned.put(p, cls);
-      kept.put(p, collecting);
+    if (scope != null) {
+      scope.owned.put(p, cls);
+      kept.put(p, scope);
     }
     poison(p, cls, why);
     return new DeviceBuffer(p, bytes, cls);

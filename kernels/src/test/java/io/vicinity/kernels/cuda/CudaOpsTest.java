@@ -151,6 +151,10 @@ class CudaOpsTest {
         (b, in) -> b.conv2d(in[0], in[1], in[2], 1, 2));
     check(t, "conv 3x3/2 pad 1 Cin 32 (a downsampler)", new int[][] {{2, 33, 35, 32}, {64, 32, 3, 3}, {64}},
         (b, in) -> b.conv2d(in[0], in[1], in[2], 2, 1));
+    // one weight used twice, as a model does every batch: on Hopper the second call takes the reordered weight
+    // kept with the tensor
+    check(t, "conv 3x3 one weight twice", new int[][] {{2, 9, 11, 64}, {72, 64, 3, 3}, {72}, {2, 9, 11, 64}},
+        (b, in) -> b.concatLast(b.conv2d(in[0], in[1], in[2], 1, 1), b.conv2d(in[3], in[1], in[2], 1, 1)));
   }
 
   @ParameterizedTest

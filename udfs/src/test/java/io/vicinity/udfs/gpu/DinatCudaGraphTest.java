@@ -44,8 +44,10 @@ class DinatCudaGraphTest {
           DinatModel model = DinatModel.load(hf, gpu)) {
         Tensor a = gpu.fromHost(random(1, batch * h * w * 3), batch, h, w, 3);
         Tensor b = gpu.fromHost(random(2, batch * h * w * 3), batch, h, w, 3);
-        long liveInputs = gpu.liveBytes();
         DinatModel.Output ea = model.forward(a);
+        // the inputs, and what the first forward keeps with the weights (on Hopper: convolution weights reordered
+        // for the implicit GEMM); closing the model returns the latter (checked at the end)
+        long liveInputs = gpu.liveBytes();
         DinatModel.Output eb = model.forward(b);
         assertEquals(liveInputs, gpu.liveBytes(), "eager forward left tensors live");
 
@@ -93,6 +95,30 @@ class DinatCudaGraphTest {
           in -> new Tensor[] {gpu.linear(in, weight, null, Epilogue.NONE)})) {
         assertArrayEquals(eager, gpu.toHost(g.run(x)[0]));
       }
+    }
+  }
+
+  /**
+   * A convolution weight first used inside a capture (its warm-up) keeps its reordered copy (Hopper's implicit
+   * GEMM) after the graph closes: the copy must not be one of the graph's blocks, which go back to the pool.
+   */
+  @Test
+  void aWeightFirstUsedInACaptureOutlivesTheGraph() {
+    try (CudaBackend gpu = DinatCudaParityTest.gpuOrSkip(DType.BF16)) {
+      int[] xShape = {2, 9, 11, 64};
+      Tensor weight = gpu.fromHost(random(5, 72 * 64 * 9), 72, 64, 3, 3);
+      Tensor x = gpu.fromHost(random(6, 2 * 9 * 11 * 64), xShape);
+      float[] graphed;
+      try (CapturedForward g = CudaGraphs.capture(gpu, xShape, in -> new Tensor[] {gpu.conv2d(in, weight, null, 1, 1)})) {
+        graphed = gpu.toHost(g.run(x)[0]);
+      }
+      // reuse the pool's free blocks (the closed graph's among them) for other data
+      Tensor[] other = new Tensor[4];
+      for (int i = 0; i < other.length; i++) {
+        other[i] = gpu.fromHost(random(7 + i, 72 * 64 * 9), 72 * 64 * 9);
+      }
+      assertArrayEquals(bits(graphed), bits(gpu.toHost(gpu.conv2d(x, weight, null, 1, 1))),
+          "eager convolution after the graph closed");
     }
   }
 
