@@ -89,6 +89,16 @@ public interface Backend extends AutoCloseable {
   /** Bilinear resize of [B, H, W, C] (torch's interpolate, no antialias). */
   Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners);
 
+  /**
+   * Semantic-segmentation label maps, as Hugging Face's segmentation logits followed by
+   * {@code post_process_semantic_segmentation(target_sizes)}: image i's class scores [h, w, C] of {@code scores}
+   * [B, h, w, C] resized bilinearly (align_corners=False) to the network input [midH, midW], then to its own
+   * [outH[i], outW[i]]; per pixel the arg-max class (the first on ties, NaN above every number, as
+   * torch.argmax) and, when {@code withProbabilities}, that class's softmax probability. The resized scores are
+   * never stored (at 512 x 512 with 150 classes they are 157 MB an image); only the maps reach the host.
+   */
+  ClassMaps classMaps(Tensor scores, int midH, int midW, int[] outH, int[] outW, boolean withProbabilities);
+
   /** Batch norm in eval mode over the last axis, optionally followed by ReLU. */
   Tensor batchNorm(
       Tensor x, Tensor mean, Tensor var, Tensor gamma, Tensor beta, float eps, boolean relu);

@@ -116,13 +116,14 @@ public final class ImageInference implements AutoCloseable {
   private final ImagePipeline.Task<DinatModel.Output, ImageResult> task =
       new ImagePipeline.Task<DinatModel.Output, ImageResult>() {
       @Override
-      public DinatModel.Output forward(float[] pixels, int batch, int height, int width) {
-        return model.forward(pixels, batch, height, width);
+      public DinatModel.Output forward(float[] pixels, List<ImagePipeline.Prepared> batch, int height, int width) {
+        return model.forward(pixels, batch.size(), height, width);
       }
 
       @Override
-      public DinatModel.Output forward(List<java.nio.ByteBuffer> images, int batch, int height, int width) {
-        return model.forward(images, batch, height, width);
+      public DinatModel.Output forward(List<java.nio.ByteBuffer> images, List<ImagePipeline.Prepared> batch,
+          int height, int width) {
+        return model.forward(images, batch.size(), height, width);
       }
 
       @Override

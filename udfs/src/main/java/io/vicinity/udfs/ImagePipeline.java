@@ -91,15 +91,18 @@ public final class ImagePipeline {
 
   /** What one kind of inference does with the batches. */
   public interface Task<O, R> {
-    /** One forward pass over {@code batch} stacked images, channels-last [batch, height, width, 3]. */
-    O forward(float[] pixels, int batch, int height, int width);
+    /**
+     * One forward pass over the images of {@code batch}, stacked channels-last in {@code pixels} [batch.size(),
+     * height, width, 3] (each image's own size, before preprocessing, is in its {@link Prepared}).
+     */
+    O forward(float[] pixels, List<Prepared> batch, int height, int width);
 
     /**
-     * As {@link #forward(float[], int, int, int)} for off-heap images, one direct buffer per image in batch
+     * As {@link #forward(float[], List, int, int)} for off-heap images, one direct buffer per image in batch
      * order. By default read into one float[]; a task whose model can take direct buffers overrides this.
      */
-    default O forward(List<ByteBuffer> images, int batch, int height, int width) {
-      float[] stacked = new float[batch * height * width * 3];
+    default O forward(List<ByteBuffer> images, List<Prepared> batch, int height, int width) {
+      float[] stacked = new float[batch.size() * height * width * 3];
       int at = 0;
       for (ByteBuffer b : images) {
         FloatBuffer f = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
@@ -335,8 +338,8 @@ public final class ImagePipeline {
     forwardLock.lock();
     try {
       return offHeap
-          ? task.forward(buffers, batch.size(), size.height(), size.width())
-          : task.forward(stacked, batch.size(), size.height(), size.width());
+          ? task.forward(buffers, batch, size.height(), size.width())
+          : task.forward(stacked, batch, size.height(), size.width());
     } finally {
       forwardLock.unlock();
       timings.add(Stage.INFERENCE, System.nanoTime() - t0);

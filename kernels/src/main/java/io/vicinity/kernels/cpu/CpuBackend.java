@@ -8,6 +8,7 @@ import io.vicinity.kernels.AttentionMask;
 import io.vicinity.kernels.ArenaStack;
 import io.vicinity.kernels.Backend;
 import io.vicinity.kernels.BackendKind;
+import io.vicinity.kernels.ClassMaps;
 import io.vicinity.kernels.DType;
 import io.vicinity.kernels.Epilogue;
 import io.vicinity.kernels.NaParams;
@@ -264,6 +265,24 @@ public final class CpuBackend implements Backend {
     CpuTensor out = output(outShape);
     MapOps.resizeBilinear(parallel, in.data(), mapOf(s), mapOf(outShape), alignCorners, out.data());
     return out;
+  }
+
+  @Override
+  public ClassMaps classMaps(Tensor scores, int midH, int midW, int[] outH, int[] outW, boolean withProbabilities) {
+    CpuTensor in = input("classMaps", "scores", scores);
+    int[] s = in.shape();
+    ClassMaps.requireArguments(s, midH, midW, outH, outW);
+    int[][] classes = new int[s[0]][];
+    float[][] probabilities = withProbabilities ? new float[s[0]][] : null;
+    for (int i = 0; i < s[0]; i++) {
+      classes[i] = new int[outH[i] * outW[i]];
+      if (withProbabilities) {
+        probabilities[i] = new float[classes[i].length];
+      }
+      MapOps.classMap(parallel, in.data(), i * s[1] * s[2] * s[3], new MapOps.Map(1, s[1], s[2], s[3]), midH, midW,
+          outH[i], outW[i], classes[i], withProbabilities ? probabilities[i] : null);
+    }
+    return new ClassMaps(classes, probabilities);
   }
 
   @Override

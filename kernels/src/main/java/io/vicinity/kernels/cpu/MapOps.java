@@ -86,6 +86,87 @@ final class MapOps {
         });
   }
 
+  /**
+   * Backend.classMaps for one image: {@code scores} from {@code offset} hold [in.h, in.w, in.c]. The two resizes
+   * compose to one linear map per axis (an output row mixes two rows of the middle size, each mixing two score
+   * rows), applied pixel by pixel in double so no resized map is stored.
+   */
+  static void classMap(Parallel parallel, float[] scores, int offset, Map in, int midH, int midW, int outH, int outW,
+      int[] classes, float[] probabilities) {
+    ComposedAxis ys = ComposedAxis.of(in.h(), midH, outH);
+    ComposedAxis xs = ComposedAxis.of(in.w(), midW, outW);
+    int c = in.c();
+    parallel.forRange(outH, RowOps.rowGrain(outW * c * 4), (from, to) -> {
+      double[] v = new double[c];
+      for (int y = from; y < to; y++) {
+        for (int x = 0; x < outW; x++) {
+          Arrays.fill(v, 0);
+          for (int r = 0; r < 4; r++) {
+            for (int q = 0; q < 4; q++) {
+              double weight = ys.weight[4 * y + r] * xs.weight[4 * x + q];
+              int base = offset + (ys.index[4 * y + r] * in.w() + xs.index[4 * x + q]) * c;
+              for (int k = 0; k < c; k++) {
+                v[k] += weight * scores[base + k];
+              }
+            }
+          }
+          int best = 0;
+          for (int k = 1; k < c; k++) {
+            if (ranksAbove(v[k], k, v[best], best)) {
+              best = k;
+            }
+          }
+          classes[y * outW + x] = best;
+          if (probabilities != null) {
+            double sum = 0;
+            for (double value : v) {
+              sum += Math.exp(value - v[best]);
+            }
+            probabilities[y * outW + x] = (float) (1 / sum);
+          }
+        }
+      }
+    });
+  }
+
+  /** torch.argmax's order: NaN above every number, then the larger value, then the smaller index. */
+  private static boolean ranksAbove(double v, int i, double u, int j) {
+    if (Double.isNaN(v) != Double.isNaN(u)) {
+      return Double.isNaN(v);
+    }
+    return !Double.isNaN(v) && v != u ? v > u : i < j;
+  }
+
+  /** Per output index of one axis, the four source indexes behind two chained bilinear resizes and their weights. */
+  private record ComposedAxis(int[] index, double[] weight) {
+    static ComposedAxis of(int in, int mid, int out) {
+      int[] midLo = new int[out];
+      int[] midHi = new int[out];
+      float[] midFrac = new float[out];
+      axisWeights(mid, out, false, midLo, midHi, midFrac);
+      int[] lo = new int[mid];
+      int[] hi = new int[mid];
+      float[] frac = new float[mid];
+      axisWeights(in, mid, false, lo, hi, frac);
+      int[] index = new int[4 * out];
+      double[] weight = new double[4 * out];
+      for (int d = 0; d < out; d++) {
+        int a = midLo[d];
+        int b = midHi[d];
+        double fa = midFrac[d];
+        index[4 * d] = lo[a];
+        index[4 * d + 1] = hi[a];
+        index[4 * d + 2] = lo[b];
+        index[4 * d + 3] = hi[b];
+        weight[4 * d] = (1 - fa) * (1 - frac[a]);
+        weight[4 * d + 1] = (1 - fa) * frac[a];
+        weight[4 * d + 2] = fa * (1 - frac[b]);
+        weight[4 * d + 3] = fa * frac[b];
+      }
+      return new ComposedAxis(index, weight);
+    }
+  }
+
   /** torch's bins: [floor(i * in / out), ceil((i + 1) * in / out)). */
   static int binStart(int i, int in, int out) {
     return (int) ((long) i * in / out);

@@ -11,6 +11,7 @@ import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.ArenaStack;
 import io.vicinity.kernels.Backend;
 import io.vicinity.kernels.BackendKind;
+import io.vicinity.kernels.ClassMaps;
 import io.vicinity.kernels.DType;
 import io.vicinity.kernels.Epilogue;
 import io.vicinity.kernels.NaParams;
@@ -353,6 +354,36 @@ public final class CudaBackend implements Backend {
 
   private float[] copyOut(DevicePtr src, int count) {
     float[] out = new float[count];
+    copyOut(src, count, (b, off, len) -> b.asFloatBuffer().get(out, off, len));
+    return out;
+  }
+
+  /** Receives one staged piece of a download: {@code len} 4-byte values for indexes {@code off}... */
+  private interface StagedPiece {
+    void take(ByteBuffer staged, int off, int len);
+  }
+
+  /** Copies {@code n} values from index {@code from} of a staged piece to index {@code at} of image {@code i}'s array. */
+  interface ImageCopy {
+    void copy(int i, int from, int at, int n);
+  }
+
+  /**
+   * Splits the staged piece [off, off + len) of a flat per-image download (image i's values at [first[i],
+   * first[i + 1])) among the images it overlaps.
+   */
+  static void forEachImage(long[] first, int off, int len, ImageCopy copy) {
+    for (int i = 0; i + 1 < first.length; i++) {
+      long lo = Math.max(first[i], off);
+      long hi = Math.min(first[i + 1], (long) off + len);
+      if (lo < hi) {
+        copy.copy(i, (int) (lo - off), (int) (lo - first[i]), (int) (hi - lo));
+      }
+    }
+  }
+
+  /** Downloads {@code count} 4-byte values through the pinned staging buffer, a chunk at a time. */
+  private void copyOut(DevicePtr src, int count, StagedPiece sink) {
     int chunk = (int) (STAGING_CHUNK_BYTES / 4);
     for (int off = 0; off < count; off += chunk) {
       int len = Math.min(chunk, count - off);
@@ -360,9 +391,8 @@ public final class CudaBackend implements Backend {
       CudaException.check(cuMemcpyDtoHAsync(staging.pointer(), src.offset((long) off * 4), (long) len * 4, stream),
           "cuMemcpyDtoHAsync(" + len * 4L + " bytes)");
       sync("download");
-      b.asFloatBuffer().get(out, off, len);
+      sink.take(b, off, len);
     }
-    return out;
   }
 
   /** Waits for the stream; asynchronous kernel faults surface here. */
@@ -718,6 +748,61 @@ public final class CudaBackend implements Backend {
         longs(s[0]), longs(s[1]), longs(s[2]), longs(s[3]), longs(outH), longs(outW),
         Pointer.to(new int[] {alignCorners ? 1 : 0}), Pointer.to(new int[] {vec}));
     return out;
+  }
+
+  @Override
+  public synchronized ClassMaps classMaps(Tensor scores, int midH, int midW, int[] outH, int[] outW,
+      boolean withProbabilities) {
+    enter();
+    final String op = "classMaps";
+    int[] s = scores.shape();
+    ClassMaps.requireArguments(s, midH, midW, outH, outW);
+    DevicePtr in = ptr(scores, op);
+    long perImage = (long) s[1] * s[2] * s[3] * computeType.bytes();
+    long[] first = new long[s[0] + 1]; // image i's pixels start at first[i] in the flat outputs
+    for (int i = 0; i < s[0]; i++) {
+      first[i + 1] = first[i] + (long) outH[i] * outW[i];
+    }
+    Shapes.require(first[s[0]] <= Integer.MAX_VALUE - 8, op, first[s[0]] + " pixels in all: too many for one batch");
+    int[][] classes = new int[s[0]][];
+    float[][] probabilities = withProbabilities ? new float[s[0]][] : null;
+    DeviceBuffer labels = pool.acquire(first[s[0]] * 4, "classMaps labels");
+    DeviceBuffer top = withProbabilities ? pool.acquire(first[s[0]] * 4, "classMaps probabilities") : null;
+    // Classes per lane step (2: a 4- or 8-byte pair, every pixel's scores aligned to it when C is even) and lanes
+    // per pixel: 8 up to 128 steps' worth of classes (UperNet's 150 in 10 steps), more for wider class lists.
+    int vec = s[3] % 2 == 0 ? 2 : 1;
+    int lanes = s[3] / vec <= 128 ? 8 : s[3] / vec <= 256 ? 16 : 32;
+    try {
+      for (int i = 0; i < s[0]; i++) { // a launch per image (each has its own size), all queued before any download
+        int image = i;
+        ClassMapLaunchParams p = new ClassMapLaunchParams(in.offset(i * perImage), labels.ptr().offset(first[i] * 4),
+            top == null ? DevicePtr.NULL : top.ptr().offset(first[i] * 4), s[1], s[2], s[3], midH, midW, outH[i],
+            outW[i], lanes, vec);
+        launcher.launch1d(KernelCatalog.kernel("class_map", computeType), (first[i + 1] - first[i]) * lanes,
+            () -> "classMaps scores " + Shapes.str(s) + " image " + image + " -> " + midH + "x" + midW + " -> "
+                + outH[image] + "x" + outW[image], Pointer.to(p.toBytes()));
+      }
+      for (int i = 0; i < s[0]; i++) {
+        classes[i] = new int[(int) (first[i + 1] - first[i])];
+        if (top != null) {
+          probabilities[i] = new float[classes[i].length];
+        }
+      }
+      // one download for the batch (a sync per staging chunk, not per image), each piece split among the images
+      int total = (int) first[s[0]];
+      copyOut(labels.ptr(), total, (b, off, len) -> forEachImage(first, off, len,
+          (i, from, at, n) -> b.asIntBuffer().get(from, classes[i], at, n)));
+      if (top != null) {
+        copyOut(top.ptr(), total, (b, off, len) -> forEachImage(first, off, len,
+            (i, from, at, n) -> b.asFloatBuffer().get(from, probabilities[i], at, n)));
+      }
+    } finally {
+      pool.release(labels);
+      if (top != null) {
+        pool.release(top);
+      }
+    }
+    return new ClassMaps(classes, probabilities);
   }
 
   @Override

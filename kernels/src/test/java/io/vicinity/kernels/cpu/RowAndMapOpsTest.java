@@ -4,10 +4,16 @@ import static io.vicinity.kernels.cpu.TestData.assertClose;
 import static io.vicinity.kernels.cpu.TestData.gaussian;
 import static io.vicinity.kernels.cpu.TestData.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vicinity.kernels.Activation;
 import io.vicinity.kernels.Arena;
+import io.vicinity.kernels.ClassMaps;
 import io.vicinity.kernels.Tensor;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -204,26 +210,6 @@ class RowAndMapOpsTest {
     assertClose("adaptiveAvgPool2d", expected, cpu.toHost(out), 1e-6);
   }
 
-  /** torch's source coordinate for one output index (area_pixel_compute_source_index), in double. */
-  private static double source(int dst, int in, int out, boolean alignCorners) {
-    if (alignCorners) {
-      return out > 1 ? dst * (in - 1.0) / (out - 1.0) : 0;
-    }
-    return Math.max(0, (dst + 0.5) * in / out - 0.5);
-  }
-
-  private static double sample(float[] x, int n, int h, int w, int c, int ch, double sy, double sx) {
-    int y0 = (int) Math.floor(sy);
-    int x0 = (int) Math.floor(sx);
-    int y1 = Math.min(y0 + 1, h - 1);
-    int x1 = Math.min(x0 + 1, w - 1);
-    double fy = sy - y0;
-    double fx = sx - x0;
-    double top = (1 - fx) * x[((n * h + y0) * w + x0) * c + ch] + fx * x[((n * h + y0) * w + x1) * c + ch];
-    double bottom = (1 - fx) * x[((n * h + y1) * w + x0) * c + ch] + fx * x[((n * h + y1) * w + x1) * c + ch];
-    return (1 - fy) * top + fy * bottom;
-  }
-
   @ParameterizedTest(name = "{0}x{1} -> {2}x{3} alignCorners={4}")
   @CsvSource({
     "4, 5, 8, 10, false", "4, 5, 8, 10, true", "9, 7, 4, 3, false", "9, 7, 4, 3, true",
@@ -234,12 +220,13 @@ class RowAndMapOpsTest {
     int c = 3;
     float[] x = gaussian(random, b * h * w * c);
     double[] expected = new double[b * oh * ow * c];
+    double[] xd = doubles(x);
     for (int n = 0; n < b; n++) {
       for (int oy = 0; oy < oh; oy++) {
         for (int ox = 0; ox < ow; ox++) {
           for (int ch = 0; ch < c; ch++) {
-            expected[((n * oh + oy) * ow + ox) * c + ch] = sample(x, n, h, w, c, ch,
-                source(oy, h, oh, alignCorners), source(ox, w, ow, alignCorners));
+            expected[((n * oh + oy) * ow + ox) * c + ch] = ClassMapReference.sample(xd, n, h, w, c, ch,
+                ClassMapReference.source(oy, h, oh, alignCorners), ClassMapReference.source(ox, w, ow, alignCorners));
           }
         }
       }
@@ -247,5 +234,65 @@ class RowAndMapOpsTest {
     Tensor out = cpu.resizeBilinear(cpu.fromHost(x, b, h, w, c), oh, ow, alignCorners);
     assertArrayEquals(new int[] {b, oh, ow, c}, out.shape());
     assertClose("resizeBilinear", expected, cpu.toHost(out), 1e-5);
+  }
+
+  /**
+   * classMaps against the two resizes done one after the other (naive double loops, the middle map stored) and
+   * the arg-max and softmax written out: labels equal wherever the two best classes are not within rounding of
+   * each other, probabilities to float precision. Sizes up and down, C below and above one warp's 32 lanes.
+   */
+  @ParameterizedTest(name = "{0}x{1}x{2} -> {3}x{4} -> {5}x{6} and {7}x{8}")
+  @CsvSource({
+    "5, 7, 150, 20, 28, 23, 17, 9, 31", "6, 6, 3, 24, 24, 24, 24, 5, 5", "8, 5, 40, 4, 9, 13, 2, 1, 1",
+    "3, 4, 33, 3, 4, 3, 4, 7, 6",
+  })
+  void classMapsFollowTwoResizesThenArgmax(int h, int w, int c, int midH, int midW, int oh0, int ow0, int oh1,
+      int ow1) {
+    float[] x = gaussian(random, 2 * h * w * c);
+    int[] outH = {oh0, oh1};
+    int[] outW = {ow0, ow1};
+    ClassMaps maps = cpu.classMaps(cpu.fromHost(x, 2, h, w, c), midH, midW, outH, outW, true);
+    ClassMapReference.assertMatches("cpu", x, new int[] {2, h, w, c}, midH, midW, outH, outW, maps, 1e-5, 1e-5);
+  }
+
+  /** Worked by hand from torch's rule: one row, two pixels, two classes, the middle size the scores' own. */
+  @Test
+  void classMapsOfAWorkedRow() {
+    // pixel 0 says class 0, pixel 1 class 1; width 2 -> 4: sources 0, 0.25, 0.75, 1.25 (clamped to pixel 1)
+    ClassMaps maps = cpu.classMaps(cpu.fromHost(new float[] {1, 0, 0, 1}, 1, 1, 2, 2), 1, 2, new int[] {1},
+        new int[] {4}, true);
+    assertArrayEquals(new int[] {0, 0, 1, 1}, maps.classes()[0]);
+    // at x = 1 the scores are (0.75, 0.25): softmax of the best = 1 / (1 + e^-0.5)
+    assertEquals(1 / (1 + Math.exp(-0.5)), maps.probabilities()[0][1], 1e-6);
+  }
+
+  /** torch.argmax: the first class on ties, a NaN above every number; no probabilities unless asked. */
+  @Test
+  void classMapsTakeTheFirstOfEqualClassesAndNaNAboveAll() {
+    float[] ties = new float[2 * 2 * 3];
+    Arrays.fill(ties, 2f);
+    ClassMaps tied = cpu.classMaps(cpu.fromHost(ties, 1, 2, 2, 3), 2, 2, new int[] {3}, new int[] {5}, false);
+    assertArrayEquals(new int[15], tied.classes()[0]);
+    assertNull(tied.probabilities());
+    float[] nan = {0, 5, Float.NaN, 1, 9, 2};
+    ClassMaps withNaN = cpu.classMaps(cpu.fromHost(nan, 2, 1, 1, 3), 1, 1, new int[] {1, 1}, new int[] {1, 1}, false);
+    assertEquals(2, withNaN.classes()[0][0]);
+    assertEquals(1, withNaN.classes()[1][0]);
+  }
+
+  @Test
+  void classMapsNeedOneSizePerImage() {
+    Tensor scores = cpu.fromHost(new float[2 * 2 * 2 * 3], 2, 2, 2, 3);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> cpu.classMaps(scores, 4, 4, new int[] {4}, new int[] {4}, false));
+    assertTrue(e.getMessage().startsWith("classMaps: need one output size per image"), e.getMessage());
+  }
+
+  private static double[] doubles(float[] x) {
+    double[] d = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      d[i] = x[i];
+    }
+    return d;
   }
 }

@@ -4,16 +4,20 @@ import static io.vicinity.kernels.cuda.CudaTestSupport.assertClose;
 import static io.vicinity.kernels.cuda.CudaTestSupport.random;
 import static io.vicinity.kernels.cuda.CudaTestSupport.roundTrip;
 import static io.vicinity.kernels.cuda.CudaTestSupport.tolerance;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vicinity.kernels.Activation;
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ClassMaps;
 import io.vicinity.kernels.DType;
 import io.vicinity.kernels.Epilogue;
 import io.vicinity.kernels.Shapes;
 import io.vicinity.kernels.Tensor;
+import io.vicinity.kernels.cpu.ClassMapReference;
 import io.vicinity.kernels.cpu.CpuBackend;
 import java.util.Random;
 import java.util.function.BiFunction;
@@ -168,6 +172,45 @@ class CudaOpsTest {
   @EnumSource(value = DType.class, names = {"BF16", "F16"})
   void conv2dIm2colWhereWgmmaRuns(DType t) {
     CudaTestSupport.withoutWgmma(t, () -> conv2dCases(t));
+  }
+
+  /**
+   * Segmentation label maps against the reference written out the long way (the two resizes stored, then arg-max
+   * and softmax in double), on the scores as the GPU holds them: 150 classes at UperNet's sizes (128 -> 512 is
+   * scaled down to 32 -> 128 here), fewer classes than a group's lanes, odd counts (one class a lane step),
+   * class lists wide enough for 16 and 32 lanes a pixel, downsizing to one pixel. Outputs are
+   * poisoned (debug pool), so a pixel the kernel skips fails.
+   */
+  @ParameterizedTest
+  @EnumSource(DType.class)
+  void classMaps(DType t) {
+    CudaBackend gpu = CudaTestSupport.gpu(t);
+    Random rnd = new Random(System.nanoTime());
+    // {B, h, w, C, midH, midW, outH0, outW0, outH1, outW1}
+    int[][] cases = {
+      {2, 32, 32, 150, 128, 128, 100, 140, 128, 128}, {2, 5, 7, 3, 20, 28, 23, 17, 9, 31},
+      {2, 8, 5, 40, 4, 9, 13, 2, 1, 1}, {2, 6, 6, 33, 24, 24, 5, 5, 24, 24},
+      {2, 4, 5, 300, 8, 10, 9, 11, 3, 3}, {2, 3, 3, 599, 6, 6, 5, 7, 6, 6}, // 16 and 32 lanes a pixel
+    };
+    for (int[] k : cases) {
+      int[] shape = {k[0], k[1], k[2], k[3]};
+      int[] outH = {k[6], k[8]};
+      int[] outW = {k[7], k[9]};
+      float[] x = roundTrip(gpu, random(rnd, Shapes.numel(shape), 3.0), shape);
+      long live = gpu.liveBytes();
+      ClassMaps maps;
+      ClassMaps labelsOnly;
+      try (Arena a = gpu.openArena("classMaps")) {
+        Tensor scores = gpu.fromHost(x, shape);
+        maps = gpu.classMaps(scores, k[4], k[5], outH, outW, true);
+        labelsOnly = gpu.classMaps(scores, k[4], k[5], outH, outW, false);
+      }
+      String what = "classMaps " + t + " " + java.util.Arrays.toString(k);
+      ClassMapReference.assertMatches(what, x, shape, k[4], k[5], outH, outW, maps, 1e-4, 1e-5);
+      assertArrayEquals(maps.classes(), labelsOnly.classes(), what + ": the same labels without probabilities");
+      assertNull(labelsOnly.probabilities());
+      assertEquals(live, gpu.liveBytes(), what + ": device blocks leaked");
+    }
   }
 
   @ParameterizedTest

@@ -2,9 +2,8 @@ package io.vicinity.udfs.segment;
 
 /**
  * torch's {@code interpolate(mode="bilinear", align_corners=False)} on the host, for channels-last maps, in
- * double precision. The backend has the same operator; post-processing runs here because its output (a
- * whole image's class scores at the image's own size) can be far larger than any batch the device holds,
- * and {@link SemanticPostprocessor} consumes it one pixel at a time instead of storing it.
+ * double precision: {@link SegmentationLogits#atInputSize}, for callers who want Hugging Face's logits
+ * themselves (the job's label maps come from the backend, {@code Backend.classMaps}).
  */
 final class BilinearResize {
   private BilinearResize() {}

@@ -1,6 +1,7 @@
 package io.vicinity.udfs.segment;
 
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ClassMaps;
 import io.vicinity.udfs.ImageInput;
 import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.ModelLoadException;
@@ -116,21 +117,22 @@ public final class SegmentationInference implements AutoCloseable {
     return pipeline.runPrepared(prepared, options.batchSize(), task);
   }
 
-  private final ImagePipeline.Task<SegmentationLogits, SegmentationResult> task =
-      new ImagePipeline.Task<SegmentationLogits, SegmentationResult>() {
+  private final ImagePipeline.Task<ClassMaps, SegmentationResult> task =
+      new ImagePipeline.Task<ClassMaps, SegmentationResult>() {
       @Override
-      public SegmentationLogits forward(float[] pixels, int batch, int height, int width) {
-        return model.forward(pixels, batch, height, width);
+      public ClassMaps forward(float[] pixels, List<ImagePipeline.Prepared> batch, int height, int width) {
+        return model.classMaps(pixels, batch.size(), height, width, heights(batch), widths(batch), options.maskScores());
       }
 
       @Override
-      public SegmentationLogits forward(List<ByteBuffer> images, int batch, int height, int width) {
-        return model.forward(images, batch, height, width);
+      public ClassMaps forward(List<ByteBuffer> images, List<ImagePipeline.Prepared> batch, int height, int width) {
+        return model.classMaps(images, batch.size(), height, width, heights(batch), widths(batch),
+            options.maskScores());
       }
 
       @Override
-      public SegmentationResult result(ImagePipeline.Prepared image, SegmentationLogits logits, int i) {
-        return segment(image, logits, i);
+      public SegmentationResult result(ImagePipeline.Prepared image, ClassMaps maps, int i) {
+        return segment(image, maps, i);
       }
 
       @Override
@@ -139,10 +141,18 @@ public final class SegmentationInference implements AutoCloseable {
       }
     };
 
-  private SegmentationResult segment(ImagePipeline.Prepared image, SegmentationLogits logits, int i) {
-    int classes = logits.classes();
-    LabelMap map = SemanticPostprocessor.labelMap(logits.atInputSize(i), logits.inputHeight(),
-        logits.inputWidth(), classes, image.height(), image.width(), options.maskScores());
+  private static int[] heights(List<ImagePipeline.Prepared> batch) {
+    return batch.stream().mapToInt(ImagePipeline.Prepared::height).toArray();
+  }
+
+  private static int[] widths(List<ImagePipeline.Prepared> batch) {
+    return batch.stream().mapToInt(ImagePipeline.Prepared::width).toArray();
+  }
+
+  private SegmentationResult segment(ImagePipeline.Prepared image, ClassMaps maps, int i) {
+    LabelMap map = new LabelMap(image.width(), image.height(), maps.classes()[i],
+        maps.probabilities() == null ? null : maps.probabilities()[i]);
+    int classes = model.labels().size();
     return new SegmentationResult(image.path(), image.width(), image.height(), MaskPng.encodeLabels(map, classes),
         classAreas(map, model.labels()), options.maskScores() ? MaskPng.encodeScores(map) : null, null);
   }

@@ -2,6 +2,7 @@ package io.vicinity.udfs.segment;
 
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ClassMaps;
 import io.vicinity.kernels.Tensor;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.dinat.DinatBackbone;
@@ -13,12 +14,13 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * Hugging Face's {@code UperNetForSemanticSegmentation} on a {@link DinatBackbone}: backbone feature maps ->
- * {@link UperNetHead} -> class scores at the finest feature map's resolution. The final upsampling to the
- * input size (HF's logits) and on to the image's own size happen on the host ({@link SegmentationLogits},
- * {@link SemanticPostprocessor}). The auxiliary FCN head is training-only: its tensors are accepted and
+ * {@link UperNetHead} -> class scores at the finest feature map's resolution. {@link #classMaps} resizes them to the
+ * input size (HF's logits) and on to each image's own size and takes the arg-max on the backend;
+ * {@link #forward} returns the scores themselves ({@link SegmentationLogits}). The auxiliary FCN head is training-only: its tensors are accepted and
  * ignored. Weights live on the backend in an arena owned by this object.
  */
 public final class UperNetSegmenter implements AutoCloseable {
@@ -132,9 +134,7 @@ public final class UperNetSegmenter implements AutoCloseable {
    * and copies the class scores (at the head's resolution) back to the host.
    */
   public SegmentationLogits forward(float[] pixels, int batch, int height, int width) {
-    try (Arena a = backend.openArena("upernet.upload")) {
-      return forward(backend.fromHost(pixels, batch, height, width, numChannels));
-    }
+    return uploaded(pixels, batch, height, width, this::forward);
   }
 
   /**
@@ -142,23 +142,62 @@ public final class UperNetSegmenter implements AutoCloseable {
    * batch order, each [height, width, channels] little-endian float32; the backend reads them in place.
    */
   public SegmentationLogits forward(List<ByteBuffer> images, int batch, int height, int width) {
-    try (Arena a = backend.openArena("upernet.upload")) {
-      return forward(backend.fromHost(images, batch, height, width, numChannels));
-    }
+    return uploaded(images, batch, height, width, this::forward);
   }
 
   /** As {@link #forward(float[], int, int, int)} for pixels already on the backend; the caller keeps them. */
   public SegmentationLogits forward(Tensor pixels) {
     try (Arena a = backend.openArena("upernet.forward")) {
-      List<Tensor> features = backbone.features(backend, pixels);
-      if (probe != null) {
-        for (int i = 0; i < features.size(); i++) {
-          probe.accept(backbone.outFeatures().get(i), features.get(i));
-        }
-      }
-      Tensor logits = head.forward(backend, features);
+      Tensor logits = scores(pixels);
       return new SegmentationLogits(backend.toHost(logits), pixels.dim(0), logits.dim(1), logits.dim(2),
           logits.dim(3), pixels.dim(1), pixels.dim(2));
+    }
+  }
+
+  /**
+   * What the segmentation job keeps of a batch: per image, the class of each pixel at the image's own size
+   * {@code outH[i]} x {@code outW[i]} and optionally its probability, as Hugging Face's logits followed by
+   * {@code post_process_semantic_segmentation(target_sizes)} ({@link Backend#classMaps}). The resizing and the
+   * arg-max run on the backend; only the maps reach the host.
+   */
+  public ClassMaps classMaps(float[] pixels, int batch, int height, int width, int[] outH, int[] outW,
+      boolean withProbabilities) {
+    return uploaded(pixels, batch, height, width, t -> classMaps(t, outH, outW, withProbabilities));
+  }
+
+  /** As {@link #classMaps(float[], int, int, int, int[], int[], boolean)} for images in direct buffers. */
+  public ClassMaps classMaps(List<ByteBuffer> images, int batch, int height, int width, int[] outH, int[] outW,
+      boolean withProbabilities) {
+    return uploaded(images, batch, height, width, t -> classMaps(t, outH, outW, withProbabilities));
+  }
+
+  /** As {@link #classMaps(float[], int, int, int, int[], int[], boolean)} for pixels already on the backend. */
+  public ClassMaps classMaps(Tensor pixels, int[] outH, int[] outW, boolean withProbabilities) {
+    try (Arena a = backend.openArena("upernet.classMaps")) {
+      return backend.classMaps(scores(pixels), pixels.dim(1), pixels.dim(2), outH, outW, withProbabilities);
+    }
+  }
+
+  /** Backbone and head: class scores at the finest feature map's resolution, in the caller's arena. */
+  private Tensor scores(Tensor pixels) {
+    List<Tensor> features = backbone.features(backend, pixels);
+    if (probe != null) {
+      for (int i = 0; i < features.size(); i++) {
+        probe.accept(backbone.outFeatures().get(i), features.get(i));
+      }
+    }
+    return head.forward(backend, features);
+  }
+
+  private <R> R uploaded(float[] pixels, int batch, int height, int width, Function<Tensor, R> run) {
+    try (Arena a = backend.openArena("upernet.upload")) {
+      return run.apply(backend.fromHost(pixels, batch, height, width, numChannels));
+    }
+  }
+
+  private <R> R uploaded(List<ByteBuffer> images, int batch, int height, int width, Function<Tensor, R> run) {
+    try (Arena a = backend.openArena("upernet.upload")) {
+      return run.apply(backend.fromHost(images, batch, height, width, numChannels));
     }
   }
 

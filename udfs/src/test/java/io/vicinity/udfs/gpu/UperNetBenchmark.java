@@ -8,9 +8,6 @@ import io.vicinity.kernels.cpu.CpuBackend;
 import io.vicinity.kernels.cuda.CudaBackend;
 import io.vicinity.udfs.dinat.DinatConfig;
 import io.vicinity.udfs.hf.HfModelDir;
-import io.vicinity.udfs.segment.LabelMap;
-import io.vicinity.udfs.segment.SegmentationLogits;
-import io.vicinity.udfs.segment.SemanticPostprocessor;
 import io.vicinity.udfs.segment.UperNetSegmenter;
 import io.vicinity.udfs.testing.Layouts;
 import io.vicinity.udfs.testing.Npy;
@@ -36,14 +33,13 @@ import java.util.function.IntConsumer;
  *   <li>"logits at input size": backbone -> head -> bilinear upsampling to the input size on the GPU, the output
  *       Hugging Face's {@code UperNetForSemanticSegmentation(...).logits} is (what the anchor times);
  *   <li>"backbone only": the DiNAT feature maps (for the backbone / head split);
- *   <li>"UperNetSegmenter.forward": the production path, class scores at the head's resolution (1/4 of the
- *       input) downloaded to the host as float32 (upsampling happens on the host, per image, with the
- *       post-processing).
+ *   <li>"UperNetSegmenter.classMaps": the production path, each image's label map at its own size (here the
+ *       input size) on the host: the network, then both resizes and the arg-max on the GPU, then the download of
+ *       the maps; once with labels only, once with each pixel's probability as well.
  * </ul>
- * Then one profiled forward (event pair around every launch) split into backbone and head, the host
- * post-processing of one image ({@link SegmentationLogits#atInputSize} + {@link SemanticPostprocessor}), and, if
- * the directory holds {@code check_pixels.npy} / {@code check_logits.npy} (the anchor's float32 reference with
- * the exact gather NA), how far our bf16 logits are from it.
+ * Then one profiled forward (event pair around every launch) split into backbone and head, and, if the directory
+ * holds {@code check_pixels.npy} / {@code check_logits.npy} (the anchor's float32 reference with the exact gather
+ * NA), how far our bf16 logits and our production label map are from it.
  *
  * <p>The head is reached through reflection (UperNetSegmenter keeps it private; {@code forward} always
  * downloads): a benchmark-only shortcut, so the GPU-side logits can be timed without a host copy.
@@ -82,8 +78,7 @@ public final class UperNetBenchmark {
           System.out.printf("%sbatch %d FAILED: %s%n", P, batch, e);
         }
       }
-      SegmentationLogits one = crossCheck(backend, model, head, dir, size);
-      postprocess(one, 5);
+      crossCheck(backend, model, head, dir);
     }
   }
 
@@ -111,7 +106,10 @@ public final class UperNetBenchmark {
           sync(gpu);
         }
       };
-      IntConsumer production = i -> model.forward(xs[i % xs.length]);
+      int[] sizes = new int[batch];
+      Arrays.fill(sizes, size);
+      IntConsumer labels = i -> model.classMaps(xs[i % xs.length], sizes, sizes, false);
+      IntConsumer labelsAndProbabilities = i -> model.classMaps(xs[i % xs.length], sizes, sizes, true);
 
       long allocs = gpu == null ? 0 : gpu.allocCalls();
       double fullMs = median(iters, full);
@@ -121,12 +119,26 @@ public final class UperNetBenchmark {
       report("backbone only (4 feature maps)", batch, backboneMs, Double.NaN);
       System.out.printf("%s  => head + upsampling to %dx%d: %.2f ms/batch (full - backbone), backbone %.1f%%%n", P,
           size, size, fullMs - backboneMs, 100 * backboneMs / fullMs);
-      double prodMs = median(iters, production);
-      report("UperNetSegmenter.forward (1/4-res scores -> host)", batch, prodMs, Double.NaN);
+      report("UperNetSegmenter.classMaps (label maps -> host)", batch, median(iters, labels), Double.NaN);
+      report("  the same with probabilities", batch, median(iters, labelsAndProbabilities), Double.NaN);
       if (gpu != null) {
         System.out.printf("%s  cuMemAlloc calls during the 'logits at input size' loop: %d; pool reserved %.2f GB%n",
             P, allocsFull, gpu.reservedBytes() / 1e9);
         profile(gpu, model, head, xs[0], size, batch);
+        gpu.synchronize();
+        gpu.startKernelProfile();
+        long t0 = System.nanoTime();
+        model.classMaps(xs[0], sizes, sizes, false);
+        double wallMs = (System.nanoTime() - t0) / 1e6;
+        Map<String, double[]> prof = gpu.stopKernelProfile();
+        double[] maps = prof.entrySet().stream().filter(e -> e.getKey().startsWith("vc_class_map"))
+            .map(Map.Entry::getValue).reduce(new double[2], (a, v) -> new double[] {a[0] + v[0], a[1] + v[1]});
+        System.out.printf("%sprofiled classMaps, batch %d: %.2f ms wall, %.2f ms of kernels, of which the label maps "
+            + "(vc_class_map) %.2f ms in %d launches%n", P, batch, wallMs, total(prof), maps[0], (int) maps[1]);
+        int[] ones = new int[batch];
+        Arrays.fill(ones, 1);
+        report("classMaps to 1x1 maps (the network, launches, tiny downloads)", batch,
+            median(iters, i -> model.classMaps(xs[i % xs.length], ones, ones, false)), Double.NaN);
       }
     } finally {
       for (Tensor x : xs) {
@@ -195,38 +207,36 @@ public final class UperNetBenchmark {
   }
 
   /**
-   * Our logits for the anchor's check image against its float32 reference (HF modules, exact gather NA),
-   * when the directory has them; returns the production-path scores of that image (or of a random one) for
-   * the post-processing timing.
+   * Our logits for the anchor's check image against its float32 reference (HF modules, exact gather NA), and
+   * the production label map (classMaps at the input size) against the reference's arg-max, when the directory
+   * has them.
    */
-  private static SegmentationLogits crossCheck(Backend backend, UperNetSegmenter model, Head head, Path dir,
-      int size) {
+  private static void crossCheck(Backend backend, UperNetSegmenter model, Head head, Path dir) {
     Path pixelsFile = dir.resolve("check_pixels.npy");
     Path logitsFile = dir.resolve("check_logits.npy");
-    float[] pixels;
-    if (Files.isRegularFile(pixelsFile) && Files.isRegularFile(logitsFile)) {
-      Npy.Array pv = Npy.read(pixelsFile);
-      int h = pv.shape()[2];
-      int w = pv.shape()[3];
-      pixels = Layouts.toChannelsLast(pv.floats(), 1, 3, h, w);
-      Npy.Array ref = Npy.read(logitsFile);
-      int classes = ref.shape()[1];
-      float[] expected = Layouts.toChannelsLast(ref.floats(), 1, classes, h, w);
-      float[] got;
-      try (Arena a = backend.openArena("bench.check")) {
-        got = backend.toHost(logitsAtInputSize(backend, model, head, backend.fromHost(pixels, 1, h, w, 3)));
-      }
-      compare(got, expected, classes);
-      return model.forward(pixels, 1, h, w);
-    } else {
+    if (!Files.isRegularFile(pixelsFile) || !Files.isRegularFile(logitsFile)) {
       System.out.printf("%sno check_pixels.npy / check_logits.npy in %s: no comparison with the reference%n", P, dir);
-      pixels = new float[size * size * 3];
-      Random rnd = new Random(7);
-      for (int i = 0; i < pixels.length; i++) {
-        pixels[i] = (float) rnd.nextGaussian();
-      }
+      return;
     }
-    return model.forward(pixels, 1, size, size);
+    Npy.Array pv = Npy.read(pixelsFile);
+    int h = pv.shape()[2];
+    int w = pv.shape()[3];
+    float[] pixels = Layouts.toChannelsLast(pv.floats(), 1, 3, h, w);
+    Npy.Array ref = Npy.read(logitsFile);
+    int classes = ref.shape()[1];
+    float[] expected = Layouts.toChannelsLast(ref.floats(), 1, classes, h, w);
+    float[] got;
+    try (Arena a = backend.openArena("bench.check")) {
+      got = backend.toHost(logitsAtInputSize(backend, model, head, backend.fromHost(pixels, 1, h, w, 3)));
+    }
+    compare(got, expected, classes);
+    int[] labels = model.classMaps(pixels, 1, h, w, new int[] {h}, new int[] {w}, false).classes()[0];
+    int agree = 0;
+    for (int p = 0; p < labels.length; p++) {
+      agree += labels[p] == argmax(expected, p * classes, classes) ? 1 : 0;
+    }
+    System.out.printf("%sproduction label map (UperNetSegmenter.classMaps) vs the reference's arg-max, check image: "
+        + "%.4f%% of %d pixels agree%n", P, 100.0 * agree / labels.length, labels.length);
   }
 
   private static void compare(float[] got, float[] expected, int classes) {
@@ -259,23 +269,6 @@ public final class UperNetBenchmark {
       }
     }
     return best;
-  }
-
-  /** Host post-processing of one image whose original size is the input size (as SegmentationInference does). */
-  private static void postprocess(SegmentationLogits logits, int iters) {
-    int h = logits.inputHeight();
-    int w = logits.inputWidth();
-    int c = logits.classes();
-    float[][] up = new float[1][];
-    double upMs = median(iters, i -> up[0] = logits.atInputSize(0));
-    LabelMap[] map = new LabelMap[1];
-    double mapMs = median(iters, i -> map[0] = SemanticPostprocessor.labelMap(up[0], h, w, c, h, w, false));
-    double scoresMs = median(iters, i -> SemanticPostprocessor.labelMap(up[0], h, w, c, h, w, true));
-    System.out.printf("%shost post-processing of one %dx%d image (%d classes, 1 thread, median of %d): "
-        + "upsample %dx%d -> %dx%d (SegmentationLogits.atInputSize) %.1f ms + label map "
-        + "(SemanticPostprocessor.labelMap) %.1f ms = %.1f ms; label map with scores %.1f ms; %d classes present%n",
-        P, w, h, c, iters, logits.width(), logits.height(), w, h, upMs, mapMs, upMs + mapMs, scoresMs,
-        Arrays.stream(map[0].counts(c)).filter(n -> n > 0).count());
   }
 
   /** Median wall-clock ms of {@code iters} calls of {@code r} (argument: the iteration index) after 3 warm-ups. */

@@ -23,13 +23,26 @@ import org.junit.jupiter.params.provider.ValueSource;
  * on the float64 model: decoding, Pillow-exact preprocessing, the model, the two bilinear resizes and the
  * arg-max together, read back from our PNGs with ImageIO.
  */
-class SegmentationInferenceTest {
+public class SegmentationInferenceTest {
   /** Pixels whose two best reference scores are closer than this may flip with float32 rounding. */
   static final double TIE_MARGIN = 1e-4;
 
   @ParameterizedTest
   @ValueSource(strings = {UperNetFixtures.FOUR_STAGES, UperNetFixtures.MANY_CLASSES})
   void masksMatchHuggingFaceAwayFromTies(String name) throws Exception {
+    // Batches of 2 with 3 images: one full batch and one partial.
+    assertMatchesHuggingFace(name, new SegmentationOptions(2, "cpu", true), TIE_MARGIN, 0.99, 0.5 + 1e-3);
+  }
+
+  /**
+   * Runs fixture {@code name}'s images through SegmentationInference with {@code options} and checks the PNG masks
+   * against Hugging Face's labels at every pixel whose two best reference scores are more than {@code tieMargin}
+   * apart (at least {@code minCompared} of all pixels), the scores PNG against the reference probability to
+   * {@code scoreLevels} of the 255 levels, and the class areas against the mask. Returns, over all images, the
+   * fraction of pixels labelled as Hugging Face does and the fraction compared.
+   */
+  public static double[] assertMatchesHuggingFace(String name, SegmentationOptions options, double tieMargin,
+      double minCompared, double scoreLevels) throws Exception {
     Path dir = UperNetFixtures.dir(name);
     List<ImageInput> inputs = UperNetFixtures.images(dir);
     Npy.Array logitsNpy = Npy.read(dir.resolve("logits.npy"));
@@ -38,8 +51,9 @@ class SegmentationInferenceTest {
     int inW = logitsNpy.shape()[3];
     double[] refLogits = UperNetFixtures.doubles(logitsNpy);
 
-    // Batches of 2 with 3 images: one full batch and one partial.
-    var options = new SegmentationOptions(2, "cpu", true);
+    long agreeing = 0;
+    long comparedAll = 0;
+    long pixelsAll = 0;
     try (SegmentationInference inference = SegmentationInference.open(dir.resolve("model"), options)) {
       List<SegmentationResult> results = inference.run(inputs);
       assertEquals(inputs.size(), results.size());
@@ -64,30 +78,34 @@ class SegmentationInferenceTest {
         ReferencePixels pixels = ReferencePixels.of(ref, inH, inW, classes, height, width);
         int compared = 0;
         for (int p = 0; p < mask.length; p++) {
-          if (pixels.margin[p] > TIE_MARGIN) {
+          agreeing += hfLabels[p] == mask[p] ? 1 : 0;
+          if (pixels.margin[p] > tieMargin) {
             assertEquals(hfLabels[p], mask[p], name + " image " + i + " pixel (" + p % width + ", " + p / width
                 + "), margin " + pixels.margin[p]);
             compared++;
           }
         }
         // The margin filter must not make the comparison vacuous.
-        assertTrue(compared > 0.99 * mask.length, name + " image " + i + ": only " + compared + " of "
+        assertTrue(compared >= minCompared * mask.length, name + " image " + i + ": only " + compared + " of "
             + mask.length + " pixels are away from ties");
 
-        assertScores(r.scoresPng(), pixels.topProbability, name + " image " + i);
+        assertScores(r.scoresPng(), pixels.topProbability, scoreLevels, name + " image " + i);
         assertClassAreas(r.classAreas(), mask, inference.labels());
+        comparedAll += compared;
+        pixelsAll += mask.length;
       }
     }
+    return new double[] {(double) agreeing / pixelsAll, (double) comparedAll / pixelsAll};
   }
 
-  /** round(255 p) of the reference probability, give or take one level for rounding at .5. */
-  private static void assertScores(byte[] png, double[] topProbability, String what) {
+  /** round(255 p) of the reference probability, within {@code levels}. */
+  private static void assertScores(byte[] png, double[] topProbability, double levels, String what) {
     assertNotNull(png, what + ": scores were asked for");
-    int[] levels = MaskPng.decodeSamples(png);
-    assertEquals(topProbability.length, levels.length);
-    for (int p = 0; p < levels.length; p++) {
-      assertTrue(Math.abs(levels[p] - 255 * topProbability[p]) <= 0.5 + 1e-3,
-          what + " score of pixel " + p + ": " + levels[p] + " for p = " + topProbability[p]);
+    int[] got = MaskPng.decodeSamples(png);
+    assertEquals(topProbability.length, got.length);
+    for (int p = 0; p < got.length; p++) {
+      assertTrue(Math.abs(got[p] - 255 * topProbability[p]) <= levels,
+          what + " score of pixel " + p + ": " + got[p] + " for p = " + topProbability[p]);
     }
   }
 
