@@ -42,12 +42,24 @@ public final class RadialGranularity {
       double banded = bestPerBand(mask, SMALL_TILES);
       System.out.printf("[radial-tiles] %d | %d | %.4f | best 16-row tile per distance band | - | %.4f | %.2fx | %.2fx%n",
           f, perFrame, density, banded, 1 / banded, 0.8 * banded / density);
+      double wgBanded = bestPerBand(mask, WGMMA_TILES);
+      System.out.printf("[radial-tiles] %d | %d | %.4f | best 64-row tile per distance band, 16-key chunks | - | %.4f"
+          + " | %.2fx | %.2fx%n", f, perFrame, density, wgBanded, 1 / wgBanded, 0.8 * wgBanded / density);
     }
   }
 
   /** mma.sync-sized tiles (16 queries by 8 keys) for the per-band bound. */
   static final int[][] SMALL_TILES = {
     {1, 16, 1, 8}, {2, 8, 1, 8}, {4, 4, 1, 8}, {2, 8, 2, 4}, {4, 4, 2, 4}, {4, 4, 4, 2}, {8, 2, 8, 1}, {16, 1, 8, 1}
+  };
+
+  /**
+   * wgmma-sized tiles (64 queries by the 16 keys of one P V k-step) for the per-band bound, from one frame x 64
+   * positions to 64 frames x one position.
+   */
+  static final int[][] WGMMA_TILES = {
+    {1, 64, 1, 16}, {2, 32, 1, 16}, {4, 16, 1, 16}, {8, 8, 1, 16}, {16, 4, 1, 16}, {4, 16, 2, 8}, {8, 8, 2, 8},
+    {8, 8, 4, 4}, {16, 4, 4, 4}, {16, 4, 8, 2}, {16, 4, 16, 1}, {32, 2, 8, 2}, {32, 2, 16, 1}, {64, 1, 16, 1}
   };
 
   /**
