@@ -535,6 +535,7 @@ VC_GEMMP_ALL(f16, __half)
     vc::gemmw::gemm_wg<T, BN, ST, true>(p.g, p.c);                                                            \
   }
 #define VC_GEMMW_ALL(SUF, T)  \
+  VC_GEMMW(SUF, T, 64, 3, 3)  \
   VC_GEMMW(SUF, T, 64, 4, 2)  \
   VC_GEMMW(SUF, T, 128, 3, 2) \
   VC_GEMMW(SUF, T, 192, 4, 1) \

@@ -43,7 +43,8 @@ class GemmDispatchTest {
   void hopperUsesTheWgmmaKernels() throws IOException {
     String src = gemmSource();
     long[][] cases = { // M, N, K, expected BN
-        {802816, 64, 192, 64}, {802816, 192, 64, 128}, {200704, 384, 128, 128}, {50176, 768, 256, 128},
+        {802816, 64, 192, 64}, {802816, 192, 64, 64}, {802816, 64, 64, 64}, // K <= 64: 64 wide, three per SM
+        {200704, 384, 128, 128}, {50176, 768, 256, 128},
         {12544, 1536, 512, 128}, // K <= 512: two 128 x 128 CTAs per SM
         {12544, 768, 3072, 192}, // 392 tiles of 192 = 3 waves of 132; 256 would be 294 tiles, also 3 waves
         {12544, 768, 768, 192}, {12544, 2304, 768, 192}, {6272, 768, 3072, 192},
@@ -63,6 +64,9 @@ class GemmDispatchTest {
     // smem: 1024 + max(ring, fp32 epilogue tile); two 128 x 128 CTAs of 3 stages fit one SM (228 KiB)
     assertEquals(1024 + 4 * 384 * 128, GemmDispatch.wgSharedBytes(256, 4));
     assertTrue(2 * GemmDispatch.wgSharedBytes(128, 3) <= 228 * 1024 && 2 * GemmDispatch.wgSharedBytes(64, 4) <= 228 * 1024);
+    assertTrue(3 * GemmDispatch.wgSharedBytes(64, 3) <= 228 * 1024);
+    assertEquals("vc_gemmw_bf16_128x64s3",
+        GemmDispatch.choose(DType.BF16, 802816, 192, 64, true, H100_SMS, A, A, A, 0, A, A).kernel());
     // f16 too; unaligned operands and odd K still take the general kernel
     assertEquals("vc_gemmw_f16_128x128s3", GemmDispatch.choose(DType.F16, 4096, 256, 256, true, H100_SMS, A, A).kernel());
     assertEquals("vc_gemm_bf16", GemmDispatch.choose(DType.BF16, 4096, 256, 27, true, H100_SMS, A, A).kernel());
