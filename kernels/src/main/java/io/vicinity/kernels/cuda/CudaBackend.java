@@ -768,8 +768,9 @@ public final class CudaBackend implements Backend {
     float[][] probabilities = withProbabilities ? new float[s[0]][] : null;
     DeviceBuffer labels = pool.acquire(first[s[0]] * 4, "classMaps labels");
     DeviceBuffer top = withProbabilities ? pool.acquire(first[s[0]] * 4, "classMaps probabilities") : null;
-    // Classes per lane step (2: a 4- or 8-byte pair, every pixel's scores aligned to it when C is even) and lanes
-    // per pixel: 8 up to 128 steps' worth of classes (UperNet's 150 in 10 steps), more for wider class lists.
+    // Classes per lane step: 2 (a 4- or 8-byte pair; every pixel's scores are aligned to it when C is even), else 1.
+    // Lanes per pixel: 8 while C / vec <= 128 (UperNet's 150 classes: 75 pairs, 10 steps a lane), 16 up to 256,
+    // else 32.
     int vec = s[3] % 2 == 0 ? 2 : 1;
     int lanes = s[3] / vec <= 128 ? 8 : s[3] / vec <= 256 ? 16 : 32;
     try {

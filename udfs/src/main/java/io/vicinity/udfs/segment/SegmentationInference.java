@@ -121,7 +121,8 @@ public final class SegmentationInference implements AutoCloseable {
       new ImagePipeline.Task<ClassMaps, SegmentationResult>() {
       @Override
       public ClassMaps forward(float[] pixels, List<ImagePipeline.Prepared> batch, int height, int width) {
-        return model.classMaps(pixels, batch.size(), height, width, heights(batch), widths(batch), options.maskScores());
+        return model.classMaps(pixels, batch.size(), height, width, heights(batch), widths(batch),
+            options.maskScores());
       }
 
       @Override

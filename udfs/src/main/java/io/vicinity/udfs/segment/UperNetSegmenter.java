@@ -18,10 +18,11 @@ import java.util.function.Function;
 
 /**
  * Hugging Face's {@code UperNetForSemanticSegmentation} on a {@link DinatBackbone}: backbone feature maps ->
- * {@link UperNetHead} -> class scores at the finest feature map's resolution. {@link #classMaps} resizes them to the
- * input size (HF's logits) and on to each image's own size and takes the arg-max on the backend;
- * {@link #forward} returns the scores themselves ({@link SegmentationLogits}). The auxiliary FCN head is training-only: its tensors are accepted and
- * ignored. Weights live on the backend in an arena owned by this object.
+ * {@link UperNetHead} -> class scores at the finest feature map's resolution. {@link #classMaps} resizes them to
+ * the input size (HF's logits) and on to each image's own size and takes the arg-max on the backend;
+ * {@link #forward} returns the scores themselves ({@link SegmentationLogits}). The auxiliary FCN head is
+ * training-only: its tensors are accepted and ignored. Weights live on the backend in an arena owned by this
+ * object.
  */
 public final class UperNetSegmenter implements AutoCloseable {
   public static final String ARCHITECTURE = "UperNetForSemanticSegmentation";
