@@ -104,6 +104,9 @@ final class MapOps {
           for (int r = 0; r < 4; r++) {
             for (int q = 0; q < 4; q++) {
               double weight = ys.weight[4 * y + r] * xs.weight[4 * x + q];
+              if (weight == 0) {
+                continue; // a merged or unused tap (ComposedAxis)
+              }
               int base = offset + (ys.index[4 * y + r] * in.w() + xs.index[4 * x + q]) * c;
               for (int k = 0; k < c; k++) {
                 v[k] += weight * scores[base + k];
@@ -137,7 +140,11 @@ final class MapOps {
     return !Double.isNaN(v) && v != u ? v > u : i < j;
   }
 
-  /** Per output index of one axis, the four source indexes behind two chained bilinear resizes and their weights. */
+  /**
+   * Per output index of one axis, the four source indexes behind two chained bilinear resizes and their weights;
+   * a repeated index (neighbouring middle rows share score rows, the edges clamp) has its weight merged into its
+   * first occurrence and 0 left in its own place, as the CUDA kernel's taps (resample.cu two_stage_taps).
+   */
   private record ComposedAxis(int[] index, double[] weight) {
     static ComposedAxis of(int in, int mid, int out) {
       int[] midLo = new int[out];
@@ -162,6 +169,15 @@ final class MapOps {
         weight[4 * d + 1] = (1 - fa) * frac[a];
         weight[4 * d + 2] = fa * (1 - frac[b]);
         weight[4 * d + 3] = fa * frac[b];
+        for (int k = 1; k < 4; k++) {
+          for (int first = 0; first < k; first++) {
+            if (index[4 * d + first] == index[4 * d + k]) {
+              weight[4 * d + first] += weight[4 * d + k];
+              weight[4 * d + k] = 0;
+              break;
+            }
+          }
+        }
       }
       return new ComposedAxis(index, weight);
     }
