@@ -69,7 +69,7 @@ case $cmd in
       -cp "${cp%:}" io.vicinity.job.bench.JobOverheadBenchmark "$@" 2>&1 | tee -a "$log"
     # The measurements again, together at the end (the job's own logging comes between them).
     echo "---- summary ($log)"
-    grep -E 'images/s|^(backend|random-weight|job output|WARNING|RESULT)' "$log" | grep -v -E '^ +throughput'
+    grep -E 'images/s|^(backend|random-weight|job output|job summary|WARNING|RESULT)' "$log" | grep -v -E '^ +throughput'
     ;;
   *)
     echo "usage: $0 unpack | run MODEL IMAGES SIZE BACKEND BATCH MASTER [JOB_IMAGES]" >&2

@@ -24,12 +24,30 @@ final class Progress implements AutoCloseable {
    * Executor-side counters; serialisable into the partition functions.
    *
    * @param devices each task's model and device, one line ({@code ImageInference.backendDescription})
+   * @param batches forward passes of the shared batch queues (classify, segment)
+   * @param batchedImages images (or frames) in those passes
+   * @param busyMillis wall time the queues' workers spent running them: the devices' busy time
    */
-  record Counters(LongAccumulator done, LongAccumulator errors, CollectionAccumulator<String> devices)
+  record Counters(LongAccumulator done, LongAccumulator errors, CollectionAccumulator<String> devices,
+      LongAccumulator batches, LongAccumulator batchedImages, LongAccumulator busyMillis)
       implements java.io.Serializable {
     static Counters register(SparkContext sc) {
       return new Counters(sc.longAccumulator("vicinity.files_done"), sc.longAccumulator("vicinity.errors"),
-          sc.collectionAccumulator("vicinity.devices"));
+          sc.collectionAccumulator("vicinity.devices"), sc.longAccumulator("vicinity.batches"),
+          sc.longAccumulator("vicinity.batched_images"), sc.longAccumulator("vicinity.device_busy_ms"));
+    }
+
+    /** Unregistered counters (tests, and work outside a Spark job). */
+    static Counters local() {
+      return new Counters(new LongAccumulator(), new LongAccumulator(), new CollectionAccumulator<>(),
+          new LongAccumulator(), new LongAccumulator(), new LongAccumulator());
+    }
+
+    /** Adds a queue's usage since its last report. */
+    void add(BatchQueue.Usage usage) {
+      batches.add(usage.batches());
+      batchedImages.add(usage.items());
+      busyMillis.add(usage.busyNanos() / 1_000_000);
     }
   }
 

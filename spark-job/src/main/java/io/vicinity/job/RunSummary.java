@@ -33,6 +33,7 @@ import org.apache.hadoop.fs.Path;
  * @param randomWeightsDemo true when the model is the random-weight demo checkpoint
  * @param options the job's options with their effective values, secrets redacted
  * @param spark the Spark settings of the run, secrets redacted
+ * @param batches the forward passes of the image tasks' shared batch queues (null for video)
  */
 public record RunSummary(
     String task,
@@ -51,7 +52,19 @@ public record RunSummary(
     String runId,
     boolean randomWeightsDemo,
     Map<String, String> options,
-    Map<String, String> spark) {
+    Map<String, String> spark,
+    Batches batches) {
+
+  /**
+   * Forward passes over all executors: how many, the images in them, and the wall time the devices were busy
+   * running them (summed over devices). Busy time well below the elapsed time times the devices says the run
+   * waited on reading and decoding, not on the devices.
+   */
+  public record Batches(long count, long images, double busySeconds) {
+    public double meanSize() {
+      return count > 0 ? (double) images / count : 0.0;
+    }
+  }
 
   public static final String FILE_NAME = "_vicinity_summary.json";
 
@@ -81,6 +94,14 @@ public record RunSummary(
     map.put("run_id", runId);
     map.put("schema_version", OutputSchema.VERSION);
     map.put("random_weights_demo", randomWeightsDemo);
+    if (batches != null) {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("count", batches.count());
+      b.put("images", batches.images());
+      b.put("mean_size", round(batches.meanSize()));
+      b.put("device_busy_seconds", round(batches.busySeconds()));
+      map.put("batches", b);
+    }
     map.put("options", options);
     map.put("spark", spark);
     return map;
@@ -102,6 +123,10 @@ public record RunSummary(
     line(text, "skipped unchanged", skippedUnchanged);
     line(text, "elapsed", String.format(Locale.ROOT, "%.2f s", elapsedSeconds));
     line(text, "throughput", String.format(Locale.ROOT, "%.2f %s/s", imagesPerSecond(), rowsName()));
+    if (batches != null && batches.count() > 0) {
+      line(text, "batches", String.format(Locale.ROOT, "%d of %.1f images on average, device busy %.2f s",
+          batches.count(), batches.meanSize(), batches.busySeconds()));
+    }
     return text.toString();
   }
 

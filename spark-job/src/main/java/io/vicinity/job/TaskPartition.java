@@ -84,6 +84,9 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
     /** Runs work {@link #submit} held back to fill a batch, so every pending future can complete. */
     default void flush() {}
 
+    /** Adds the device's usage since the last report (of any task) to the counters; once per task end. */
+    default void reportUsage(Progress.Counters counters) {}
+
     /** The model and device, one line, for the summary's devices. */
     String device();
   }
@@ -197,6 +200,11 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
       }
 
       @Override
+      public void reportUsage(Progress.Counters counters) {
+        counters.add(shared.queue().usageSinceLastReport());
+      }
+
+      @Override
       public String device() {
         return device;
       }
@@ -227,7 +235,10 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
     TaskContext task = TaskContext.get();
     if (task != null) {
       // Killed or failed task (or a LIMIT): drop its queued work so the device does not run it.
-      task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> rows.cancelPending());
+      task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> {
+        rows.cancelPending();
+        handler.reportUsage(settings.counters());
+      });
     }
     return rows;
   }
@@ -239,6 +250,7 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
     private final int window;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private Iterator<Row> current = Collections.emptyIterator();
+    private boolean usageReported;
 
     InOrder(Iterator<Row> encoded, Handler handler, int window) {
       this.encoded = encoded;
@@ -249,7 +261,12 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
     @Override
     public boolean hasNext() {
       // An input always gives at least one row, so a pending or unread input means another row.
-      return current.hasNext() || !pending.isEmpty() || encoded.hasNext();
+      boolean more = current.hasNext() || !pending.isEmpty() || encoded.hasNext();
+      if (!more && !usageReported) {
+        usageReported = true; // a killed task reports from its completion listener instead
+        handler.reportUsage(settings.counters());
+      }
+      return more;
     }
 
     @Override

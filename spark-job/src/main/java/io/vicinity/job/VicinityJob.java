@@ -241,7 +241,9 @@ public final class VicinityJob {
         runId,
         demoModel,
         config.effectiveValues(),
-        sparkSettings(spark));
+        sparkSettings(spark),
+        counters.batches().value() > 0 ? new RunSummary.Batches(counters.batches().value(),
+            counters.batchedImages().value(), counters.busyMillis().value() / 1000.0) : null);
   }
 
   /** Spark's settings for the summary, secrets redacted. */

@@ -81,6 +81,39 @@ class BatchQueueTest {
   }
 
   @Test
+  void usageCountsEachBatchOnceAndIsCountedBeforeItsFuturesComplete() throws Exception {
+    try (BatchQueue<Integer, String> queue = new BatchQueue<>("usage", 4, Long.MAX_VALUE, 8, Long.MAX_VALUE, 0,
+        TimeUnit.MILLISECONDS, batch -> {
+          try {
+            Thread.sleep(20); // a forward pass that takes measurable time
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return batch.stream().map(i -> "r" + i).toList();
+        })) {
+      List<CompletableFuture<String>> first = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        first.add(queue.submit(i, 1));
+      }
+      for (CompletableFuture<String> f : first) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+      // Read right after the last result, as a task ending does: its batches are already in.
+      BatchQueue.Usage a = queue.usageSinceLastReport();
+      assertEquals(3, a.items(), "items of the batches run so far");
+      assertTrue(a.batches() >= 1 && a.batches() <= 3, "batches: " + a.batches());
+      assertTrue(a.busyNanos() >= a.batches() * 20_000_000L, "busy time covers every 20 ms pass: " + a);
+      queue.submit(7, 1).get(10, TimeUnit.SECONDS);
+      BatchQueue.Usage b = queue.usageSinceLastReport();
+      assertEquals(new BatchQueue.Usage(1, 1, b.busyNanos()), b, "only what ran since the previous report");
+      assertEquals(0, queue.usageSinceLastReport().batches(), "nothing ran since");
+      BatchQueue.Usage total = queue.usage();
+      assertEquals(a.batches() + 1, total.batches());
+      assertEquals(a.busyNanos() + b.busyNanos(), total.busyNanos());
+    }
+  }
+
+  @Test
   void batchesStopAtTheByteLimitAndAnOversizedItemRunsAlone() throws Exception {
     Recorder recorder = new Recorder();
     try (BatchQueue<Integer, String> queue = new BatchQueue<>(

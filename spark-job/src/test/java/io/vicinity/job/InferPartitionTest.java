@@ -30,8 +30,6 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.util.CollectionAccumulator;
-import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,7 +128,7 @@ class InferPartitionTest {
   }
 
   private static Progress.Counters counters() {
-    return new Progress.Counters(new LongAccumulator(), new LongAccumulator(), new CollectionAccumulator<>());
+    return Progress.Counters.local();
   }
 
   static byte[] png(int width, int height, int seed) throws IOException {
@@ -223,6 +221,10 @@ class InferPartitionTest {
     assertEquals(input.size(), counters.done().value());
     assertEquals(3, counters.errors().value());
     assertTrue(counters.devices().value().get(0).toLowerCase().contains("cpu"), counters.devices().value().toString());
+    // The device's usage, reported when the rows ran out: the 7 decodable images, in batches of at most 3.
+    assertEquals(7, counters.batchedImages().value(), "images in forward passes");
+    assertTrue(counters.batches().value() >= 3, "batches: " + counters.batches().value());
+    assertTrue(counters.busyMillis().value() > 0, "a CPU forward pass takes milliseconds");
   }
 
   @Test

@@ -218,7 +218,7 @@ class SchedulingFilesTest {
 
   private static void assertSummaryKeys(String file, List<String> keys) {
     RunSummary summary = new RunSummary("classify", 0, 0, 0, 0, 0, 0, Map.of(), 0, "model", "sha256:0", "cpu",
-        "out", "run", false, Map.of(), Map.of());
+        "out", "run", false, Map.of(), Map.of(), new RunSummary.Batches(1, 1, 0.1));
     Set<String> written = summary.toMap().keySet();
     for (String key : keys) {
       assertTrue(written.contains(key),

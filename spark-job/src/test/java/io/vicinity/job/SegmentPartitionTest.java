@@ -28,8 +28,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.CollectionAccumulator;
-import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -52,8 +50,7 @@ class SegmentPartitionTest {
 
   @Test
   void rowsInInputOrderWithTheLibrarysMasksAndAreas() throws IOException {
-    Progress.Counters counters = new Progress.Counters(new LongAccumulator(), new LongAccumulator(),
-        new CollectionAccumulator<>());
+    Progress.Counters counters = Progress.Counters.local();
     List<Row> input = new ArrayList<>();
     List<ImageInput> images = new ArrayList<>();
     try (var files = Files.list(UPERNET.resolve("images"))) {
@@ -117,8 +114,7 @@ class SegmentPartitionTest {
       }
     }
     // Without mask scores: a queue of its own, so its peak below says these tasks went through Arrow.
-    ExecutorSettings settings = settings(new Progress.Counters(new LongAccumulator(), new LongAccumulator(),
-        new CollectionAccumulator<>()));
+    ExecutorSettings settings = settings(Progress.Counters.local());
     SegmentPartition function = new SegmentPartition(settings, false, VideoInputs.Frames.DEFAULTS);
     int tasks = 3;
     int perTask = 7;

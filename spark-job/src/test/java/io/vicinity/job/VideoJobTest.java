@@ -36,8 +36,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.CollectionAccumulator;
-import org.apache.spark.util.LongAccumulator;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
@@ -171,7 +169,7 @@ class VideoJobTest {
   private static ExecutorSettings settings(Path model, long queueBytes) {
     return new ExecutorSettings(model.toAbsolutePath().toString(), JobOptions.Backend.CPU, "fp32", 2, 256L << 20,
         queueBytes, 200, 1_000_000, new OutputSchema.Provenance("m", "sha256:x", "run-1"),
-        new Progress.Counters(new LongAccumulator(), new LongAccumulator(), new CollectionAccumulator<>()));
+        Progress.Counters.local());
   }
 
   /** {@code function}'s rows for one of the test videos, read as ReadImageBytes reads a video (no bytes). */

@@ -1,6 +1,9 @@
 package io.vicinity.job.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vicinity.job.OutputSchema;
+import io.vicinity.job.RunSummary;
 import io.vicinity.job.VicinityJob;
 import io.vicinity.udfs.ImageInference;
 import io.vicinity.udfs.ImageInput;
@@ -144,6 +147,10 @@ public final class JobOverheadBenchmark {
       double jobSeconds = (System.nanoTime() - t4) / 1e9;
       jobRate = report("job (" + master + ", exit " + rc + ", listing + read + infer + Parquet + summary)", jobCount,
           jobSeconds);
+      // The device's share of the run (the summary's batches): well below 1 means the host limited the job.
+      JsonNode summary = new ObjectMapper().readTree(out.resolve(RunSummary.FILE_NAME).toFile());
+      System.out.println("job summary: elapsed " + summary.get("elapsed_seconds") + " s, batches "
+          + summary.get("batches"));
       Dataset<Row> rows = spark.read().parquet(out.toString());
       System.out.println("job output: " + rows.count() + " Parquet rows, "
           + rows.filter(rows.col(OutputSchema.ERROR).isNotNull()).count() + " with errors, in " + out);
