@@ -10,6 +10,16 @@ template <typename T> __device__ void convert_from_f32(const float* __restrict__
 template <typename T> __device__ void convert_to_f32(const T* __restrict__ in, float* __restrict__ out, i64 n) {
   for (i64 i = global_tid(); i < n; i += global_stride()) out[i] = to_f(in[i]);
 }
+// Bytes -> values through a per-channel table (an image processor's rescale + normalize, which are exactly such a
+// map): out[i] = table[(i % channels) * 256 + in[i]], channels <= 4. Only the bytes cross PCIe.
+template <typename T>
+__device__ void byte_lookup(const float* __restrict__ table, const unsigned char* __restrict__ in, T* __restrict__ out,
+                            i64 n, int channels) {
+  __shared__ float t[4 * 256];
+  for (int i = threadIdx.x; i < channels * 256; i += blockDim.x) t[i] = table[i];
+  __syncthreads();
+  for (i64 i = global_tid(); i < n; i += global_stride()) out[i] = from_f<T>(t[(int)(i % channels) * 256 + in[i]]);
+}
 template <typename T> __device__ void add(const T* __restrict__ a, const T* __restrict__ b, T* __restrict__ out, i64 n) {
   for (i64 i = global_tid(); i < n; i += global_stride()) out[i] = from_f<T>(to_f(a[i]) + to_f(b[i]));
 }
@@ -52,6 +62,9 @@ __device__ void concat_slice(const T* __restrict__ in, T* __restrict__ out, i64 
 #define VC_ELEMENTWISE(S, T)                                                                                     \
   extern "C" __global__ void vc_convert_from_f32_##S(const float* in, T* out, long long n) { vc::convert_from_f32<T>(in, out, n); } \
   extern "C" __global__ void vc_convert_to_f32_##S(const T* in, float* out, long long n) { vc::convert_to_f32<T>(in, out, n); }     \
+  extern "C" __global__ void vc_byte_lookup_##S(const float* table, const unsigned char* in, T* out, long long n, int channels) { \
+    vc::byte_lookup<T>(table, in, out, n, channels);                                                                              \
+  }                                                                                                                                \
   extern "C" __global__ void vc_add_##S(const T* a, const T* b, T* out, long long n) { vc::add<T>(a, b, out, n); }                 \
   extern "C" __global__ void vc_activation_##S(const T* in, T* out, long long n, int act) { vc::activation<T>(in, out, n, act); }  \
   extern "C" __global__ void vc_batch_norm_##S(const T* x, const T* mean, const T* var, const T* gamma, const T* beta, T* out,     \

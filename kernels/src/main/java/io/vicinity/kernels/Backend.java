@@ -39,6 +39,33 @@ public interface Backend extends AutoCloseable {
    */
   Tensor fromHost(List<ByteBuffer> direct, int... shape);
 
+  /**
+   * Bytes from direct buffers (e.g. images' uint8 RGB values in Arrow vectors) -> a new tensor of the given
+   * shape whose element i is {@code values[(i % C) * 256 + (byte i & 0xFF)]}, C = the last dimension (at most
+   * 4): a per-channel map of byte values, which is exactly what an image processor's rescale and normalize
+   * are, so images cross to the device as bytes, a quarter of their float32 size, and the values are those
+   * the host's table gives. The remaining bytes of the buffers, concatenated in list order, must be exactly
+   * numel(shape); positions are left unchanged.
+   */
+  Tensor fromHostBytes(List<ByteBuffer> direct, float[] values, int... shape);
+
+  /** The argument checks {@link #fromHostBytes} makes on every backend; returns the number of bytes. */
+  static long checkFromHostBytes(List<ByteBuffer> direct, float[] values, int... shape) {
+    Shapes.require(direct != null && values != null && shape.length > 0, "fromHostBytes",
+        "needs buffers, a value table and a shape, got shape", shape);
+    int channels = shape[shape.length - 1];
+    Shapes.require(channels >= 1 && channels <= 4 && values.length == channels * 256, "fromHostBytes",
+        values.length + " table values for " + channels + " channels (need 256 per channel, 1..4 channels) of", shape);
+    long bytes = 0;
+    for (ByteBuffer b : direct) {
+      Shapes.require(b.isDirect(), "fromHostBytes", "needs direct buffers, got " + b + " for", shape);
+      bytes += b.remaining();
+    }
+    Shapes.require(bytes == Shapes.numel(shape), "fromHostBytes", bytes + " bytes in " + direct.size()
+        + " buffers for the numel of", shape);
+    return bytes;
+  }
+
   /** {@link #fromHost(List, int...)} for one buffer. */
   default Tensor fromHost(ByteBuffer direct, int... shape) {
     return fromHost(List.of(direct), shape);

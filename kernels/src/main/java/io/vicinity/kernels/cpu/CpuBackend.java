@@ -111,6 +111,22 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public Tensor fromHostBytes(List<ByteBuffer> direct, float[] values, int... shape) {
+    checkNotClosed("fromHostBytes");
+    checkShape("fromHostBytes", shape);
+    Backend.checkFromHostBytes(direct, values, shape);
+    int channels = shape[shape.length - 1];
+    float[] data = new float[(int) Shapes.numel(shape)];
+    int at = 0;
+    for (ByteBuffer b : direct) {
+      for (int i = b.position(); i < b.limit(); i++, at++) {
+        data[at] = values[(at % channels) * 256 + (b.get(i) & 0xFF)];
+      }
+    }
+    return new CpuTensor(this, shape, data);
+  }
+
+  @Override
   public float[] toHost(Tensor t) {
     return input("toHost", "tensor", t).data().clone();
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.DType;
 import io.vicinity.kernels.Tensor;
+import io.vicinity.kernels.cpu.FromHostDirectTest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -45,6 +46,44 @@ class CudaFromHostDirectTest {
         assertArrayEquals(gpu.toHost(heap), gpu.toHost(off), 0f, t.toString());
       }
       assertEquals(live, gpu.liveBytes(), t + ": device blocks leaked");
+    }
+  }
+
+  @Test
+  void bytesThroughTheTableEqualTheHostLookupInEveryDtype() {
+    for (DType t : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+      CudaBackend gpu = CudaTestSupport.gpu(t);
+      long live = gpu.liveBytes();
+      Random rnd = new Random(13);
+      for (int channels = 1; channels <= 4; channels++) {
+        byte[] bytes = new byte[3 * 17 * 19 * channels];
+        rnd.nextBytes(bytes);
+        float[] table = FromHostDirectTest.randomTable(rnd, channels);
+        float[] expected = FromHostDirectTest.lookedUp(bytes, table, channels);
+        int cut = bytes.length / 3 + 1; // a part may end inside a pixel; an empty part in the middle
+        try (Arena a = gpu.openArena("bytes-" + t)) {
+          Tensor want = gpu.fromHost(expected, 3, 17, 19, channels); // the same rounding to the dtype
+          Tensor got = gpu.fromHostBytes(List.of(FromHostDirectTest.directBytes(bytes, 0, cut, 5),
+              FromHostDirectTest.directBytes(bytes, cut, 0, 3),
+              FromHostDirectTest.directBytes(bytes, cut, bytes.length - cut, 0)), table, 3, 17, 19, channels);
+          assertArrayEquals(gpu.toHost(want), gpu.toHost(got), 0f, t + ", " + channels + " channels");
+        }
+      }
+      assertEquals(live, gpu.liveBytes(), t + ": device blocks leaked");
+    }
+  }
+
+  @Test
+  void bytesStraddlingStagingChunksLandInOrder() {
+    CudaBackend gpu = CudaTestSupport.gpu(DType.F32);
+    int n = 3 * ((128 << 20) / 3 + 12_345); // past one staging chunk (the table goes first, shifting every byte)
+    byte[] bytes = new byte[n];
+    new Random(17).nextBytes(bytes);
+    float[] table = FromHostDirectTest.randomTable(new Random(19), 3);
+    try (Arena arena = gpu.openArena("bytes-chunks")) {
+      Tensor got = gpu.fromHostBytes(List.of(FromHostDirectTest.directBytes(bytes, 0, n / 2, 1),
+          FromHostDirectTest.directBytes(bytes, n / 2, n - n / 2, 0)), table, n / 3, 3);
+      assertArrayEquals(FromHostDirectTest.lookedUp(bytes, table, 3), gpu.toHost(got), 0f);
     }
   }
 
