@@ -14,11 +14,13 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.memory.rounding.SegmentRoundingPolicy;
+import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.UInt1Vector;
 
 /**
- * The preprocessed pixels waiting for one device: one {@link Float4Vector} per image from a named child of
- * the executor's Arrow root allocator, whose limit is {@code --queue-bytes}. The allocator is the byte
+ * The pixels waiting for one device: per image one {@link UInt1Vector} of its resized RGB bytes (per video clip
+ * one {@link Float4Vector} of preprocessed values) from a named child of the executor's Arrow root allocator, whose limit is {@code --queue-bytes}. The allocator is the byte
  * bound: a task thread whose image does not fit waits until a finished batch frees its vectors (never an
  * out-of-memory error); an image that could never fit, even alone, is refused with a message naming the
  * limit. Each vector goes allocate -> write -> setValueCount -> read (the backend, from its address) ->
@@ -71,6 +73,26 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
    */
   @Override
   public Pixels allocate(String path, int floats) throws InterruptedException {
+    return allocate(path, floats, "float32 values", new Float4Vector(path, allocator));
+  }
+
+  /** An image's resized RGB bytes: a {@link UInt1Vector}, same waiting and refusal as float32 values. */
+  @Override
+  public Pixels allocateBytes(String path, int bytes) throws InterruptedException {
+    return allocate(path, bytes, "bytes", new UInt1Vector(path, allocator));
+  }
+
+  private Pixels allocate(String path, int count, String unit, BaseFixedWidthVector vector)
+      throws InterruptedException {
+    try {
+      return allocateWaiting(count, unit, vector);
+    } catch (InterruptedException | RuntimeException e) {
+      vector.close();
+      throw e;
+    }
+  }
+
+  private Pixels allocateWaiting(int count, String unit, BaseFixedWidthVector vector) throws InterruptedException {
     lock.lockInterruptibly();
     Object me = new Object();
     waiting.addLast(me);
@@ -85,17 +107,16 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
           freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
           continue;
         }
-        Float4Vector vector = new Float4Vector(path, allocator);
         try {
-          vector.allocateNew(floats);
-          return new ArrowPixels(vector, floats);
+          vector.allocateNew(count);
+          return new ArrowPixels(vector, count);
         } catch (OutOfMemoryException e) {
-          vector.close();
+          vector.clear();
           if (allocator.getAllocatedMemory() == 0) {
             // Nothing else holds memory, so waiting would not help: this image alone exceeds the limit.
             throw new IllegalArgumentException(String.format(
-                "%d float32 values need more than %s's limit of %d bytes (--queue-bytes)",
-                floats, name, allocator.getLimit()));
+                "%d %s need more than %s's limit of %d bytes (--queue-bytes)",
+                count, unit, name, allocator.getLimit()));
           }
           waited = true;
           freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
@@ -109,6 +130,11 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
       }
       lock.unlock();
     }
+  }
+
+  /** The Arrow vector behind pixels from this class (tests read it back as Arrow). */
+  static BaseFixedWidthVector vectorOf(Pixels pixels) {
+    return ((ArrowPixels) pixels).vector;
   }
 
   /** Bytes held by open vectors now. */
@@ -154,17 +180,17 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
     return name + " (" + allocatedBytes() + " of " + limitBytes() + " bytes)";
   }
 
-  /** One image's vector. */
+  /** One image's (or clip's) vector. */
   private final class ArrowPixels implements Pixels {
-    private final Float4Vector vector;
-    private final int floats;
+    private final BaseFixedWidthVector vector;
+    private final int count;
     private final ByteBuffer buffer;
     private final AtomicBoolean open = new AtomicBoolean(true);
 
-    ArrowPixels(Float4Vector vector, int floats) {
+    ArrowPixels(BaseFixedWidthVector vector, int count) {
       this.vector = vector;
-      this.floats = floats;
-      this.buffer = vector.getDataBuffer().nioBuffer(0, Math.multiplyExact(floats, 4))
+      this.count = count;
+      this.buffer = vector.getDataBuffer().nioBuffer(0, Math.multiplyExact(count, vector.getTypeWidth()))
           .order(ByteOrder.LITTLE_ENDIAN);
     }
 
@@ -177,13 +203,9 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
     public void written() {
       // Every value is defined: set the validity bitmap in one go rather than per value.
       vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
-      vector.setValueCount(floats);
+      vector.setValueCount(count);
     }
 
-    /** The vector itself, for tests that read it back as Arrow. */
-    Float4Vector vector() {
-      return vector;
-    }
 
     @Override
     public void close() {

@@ -1,6 +1,7 @@
 package io.vicinity.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.UInt1Vector;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,6 +126,53 @@ class ArrowPixelMemoryTest {
           assertThrows(IllegalArgumentException.class, () -> memory.allocate("big", 4 * FLOATS));
       assertTrue(e.getMessage().contains("--queue-bytes") && e.getMessage().contains("small"), e.getMessage());
       assertEquals(0, memory.allocatedBytes());
+    }
+  }
+
+  @Test
+  void imageBytesAreAUInt1VectorChargedAByteEachWithTheSameWaitingAndRefusal() throws Exception {
+    int bytes = 3 * 224 * 224;
+    try (RootAllocator root = ArrowPixelMemory.newRoot()) {
+      long one;
+      try (ArrowPixelMemory probe = new ArrowPixelMemory(root, "probe", Long.MAX_VALUE)) {
+        probe.allocateBytes("probe", bytes).close();
+        one = probe.peakBytes();
+      }
+      // values plus the validity bitmap (1/8 byte per value), in 1 KiB steps: a quarter of float32's charge
+      assertTrue(one >= bytes && one <= bytes + bytes / 8 + 2048, "charged " + one + " for " + bytes + " bytes");
+      checkBytes(root, bytes, one);
+    }
+  }
+
+  /** Room for two images of {@code bytes} charged {@code one} each, not three. */
+  private static void checkBytes(RootAllocator root, int bytes, long one) throws Exception {
+    try (ArrowPixelMemory memory = new ArrowPixelMemory(root, "bytes", 2 * one + one / 2)) {
+      PixelMemory.Pixels a = memory.allocateBytes("a.jpg", bytes);
+      assertEquals(bytes, a.buffer().capacity(), "exactly the image's bytes");
+      a.buffer().put(bytes - 1, (byte) 200);
+      a.written();
+      UInt1Vector vector = (UInt1Vector) ArrowPixelMemory.vectorOf(a);
+      assertEquals(bytes, vector.getValueCount());
+      assertEquals(200, (int) vector.getObjectNoOverflow(bytes - 1), "read back unsigned as Arrow");
+      PixelMemory.Pixels b = memory.allocateBytes("b.jpg", bytes);
+      // A third does not fit: it waits until one is closed.
+      CompletableFuture<PixelMemory.Pixels> third = CompletableFuture.supplyAsync(() -> {
+        try {
+          return memory.allocateBytes("c.jpg", bytes);
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Thread.sleep(200);
+      assertFalse(third.isDone(), "the third image waits for room");
+      a.close();
+      third.get(10, TimeUnit.SECONDS).close();
+      b.close();
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> memory.allocateBytes("huge.jpg", 3 * bytes));
+      assertTrue(e.getMessage().contains(3 * bytes + " bytes need more than") && e.getMessage().contains("--queue-bytes"),
+          e.getMessage());
+      assertEquals(0, memory.allocatedBytes(), "every vector closed, the refused one included");
     }
   }
 

@@ -121,9 +121,9 @@ public final class ImageInference implements AutoCloseable {
       }
 
       @Override
-      public DinatModel.Output forward(List<java.nio.ByteBuffer> images, List<ImagePipeline.Prepared> batch,
-          int height, int width) {
-        return model.forward(images, batch.size(), height, width);
+      public DinatModel.Output forward(List<java.nio.ByteBuffer> images, float[] values,
+          List<ImagePipeline.Prepared> batch, int height, int width) {
+        return model.forward(images, values, batch.size(), height, width);
       }
 
       @Override

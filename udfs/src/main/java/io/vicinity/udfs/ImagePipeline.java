@@ -8,8 +8,6 @@ import io.vicinity.udfs.image.ImagePreprocessor;
 import io.vicinity.udfs.image.PreprocessorConfig;
 import io.vicinity.udfs.image.RgbImage;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,6 +30,8 @@ public final class ImagePipeline {
 
   private final ImagePreprocessor preprocessor;
   private final ImageDecoder decoder;
+  /** The preprocessor's rescale + normalize per channel and byte value (off-heap images are bytes). */
+  private final float[] channelValues;
   private final ReentrantLock forwardLock = new ReentrantLock();
   private final StageTimings timings = new StageTimings();
 
@@ -43,6 +43,7 @@ public final class ImagePipeline {
   public ImagePipeline(ImagePreprocessor preprocessor, long maxPixels) {
     this.preprocessor = preprocessor;
     this.decoder = new ImageDecoder(maxPixels);
+    this.channelValues = preprocessor.channelValues();
   }
 
   /** The preprocessing a model directory asks for; a {@link ModelLoadException} when it is missing or bad. */
@@ -60,8 +61,10 @@ public final class ImagePipeline {
 
   /**
    * A decoded, preprocessed image: its original size and its [size.height, size.width, 3] pixels, either on
-   * the heap ({@code pixels}) or off it ({@code offHeap}, from a {@link PixelMemory}; {@code pixels} is then
-   * null and whoever queued the image closes {@code offHeap} once its batch has run).
+   * the heap as the model's float32 input values ({@code pixels}) or off it as the resized uint8 RGB bytes
+   * ({@code offHeap}, from a {@link PixelMemory}; the device maps them to the same values through
+   * {@link ImagePreprocessor#channelValues()}; {@code pixels} is then null and whoever queued the image closes
+   * {@code offHeap} once its batch has run).
    */
   public record Prepared(int index, String path, int width, int height, ImagePreprocessor.Size size,
       float[] pixels, PixelMemory.Pixels offHeap) {
@@ -69,23 +72,13 @@ public final class ImagePipeline {
       this(index, path, width, height, size, pixels, null);
     }
 
-    /** Bytes of the preprocessed float32 pixels. */
+    /** Bytes the pixels take: uint8 off the heap, float32 on it. */
     public long bytes() {
-      return 4L * size.height() * size.width() * 3;
+      return (offHeap != null ? 1L : 4L) * size.height() * size.width() * 3;
     }
 
     Prepared withIndex(int i) {
       return new Prepared(i, path, width, height, size, pixels, offHeap);
-    }
-
-    /** The pixels as float32 values, read into {@code out} at {@code at}. */
-    void readInto(float[] out, int at) {
-      if (pixels != null) {
-        System.arraycopy(pixels, 0, out, at, pixels.length);
-      } else {
-        FloatBuffer f = offHeap.buffer().duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        f.get(out, at, f.remaining());
-      }
     }
   }
 
@@ -98,17 +91,16 @@ public final class ImagePipeline {
     O forward(float[] pixels, List<Prepared> batch, int height, int width);
 
     /**
-     * As {@link #forward(float[], List, int, int)} for off-heap images, one direct buffer per image in batch
-     * order. By default read into one float[]; a task whose model can take direct buffers overrides this.
+     * As {@link #forward(float[], List, int, int)} for off-heap images: one direct buffer of uint8 RGB bytes per
+     * image in batch order, whose input values are {@code values[c * 256 + byte]} for channel c (the
+     * preprocessor's {@link ImagePreprocessor#channelValues()}). By default mapped into one float[]; a task
+     * whose model can take the bytes to its device ({@code Backend.fromHostBytes}) overrides this.
      */
-    default O forward(List<ByteBuffer> images, List<Prepared> batch, int height, int width) {
+    default O forward(List<ByteBuffer> images, float[] values, List<Prepared> batch, int height, int width) {
       float[] stacked = new float[batch.size() * height * width * 3];
       int at = 0;
       for (ByteBuffer b : images) {
-        FloatBuffer f = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        int n = f.remaining();
-        f.get(stacked, at, n);
-        at += n;
+        at = mapBytes(b, values, stacked, at);
       }
       return forward(stacked, batch, height, width);
     }
@@ -118,6 +110,14 @@ public final class ImagePipeline {
 
     /** The result for an image that failed; width and height are null when it could not be decoded. */
     R failed(String path, Integer width, Integer height, String error);
+  }
+
+  /** The remaining bytes of {@code rgb} through the per-channel table into {@code out} from {@code at}; the end. */
+  static int mapBytes(ByteBuffer rgb, float[] values, float[] out, int at) {
+    for (int i = rgb.position(); i < rgb.limit(); i++, at++) {
+      out[at] = values[(at % 3) * 256 + (rgb.get(i) & 0xFF)];
+    }
+    return at;
   }
 
   /** Time spent so far in each stage, summed over calling threads. */
@@ -195,18 +195,18 @@ public final class ImagePipeline {
     PixelMemory.Pixels pixels;
     try {
       size = preprocessor.outputSize(image.height(), image.width());
-      long floats = 3L * size.height() * size.width();
-      if (floats > Integer.MAX_VALUE - 8) {
+      long bytes = 3L * size.height() * size.width();
+      if (bytes > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException("preprocessed size " + size + " is too large");
       }
-      pixels = memory.allocate(path, (int) floats);
+      pixels = memory.allocateBytes(path, (int) bytes);
     } catch (RuntimeException e) {
       return new Decoded<>(null, task.failed(path, image.width(), image.height(),
           path + ": no memory for the preprocessed image: " + e.getMessage()));
     }
     try {
       long t1 = System.nanoTime();
-      preprocessor.preprocessInto(image, pixels.buffer());
+      preprocessor.resizeAndCropInto(image, pixels.buffer());
       pixels.written();
       timings.add(Stage.PREPROCESS, System.nanoTime() - t1);
       return new Decoded<>(new Prepared(index, path, image.width(), image.height(), size, null, pixels), null);
@@ -328,17 +328,22 @@ public final class ImagePipeline {
         buffers.add(p.offHeap().buffer().duplicate().clear());
       }
     } else {
-      int per = (int) (batch.get(0).bytes() / 4);
+      int per = 3 * size.height() * size.width();
       stacked = new float[per * batch.size()];
       for (int i = 0; i < batch.size(); i++) {
-        batch.get(i).readInto(stacked, i * per);
+        Prepared p = batch.get(i);
+        if (p.pixels() != null) {
+          System.arraycopy(p.pixels(), 0, stacked, i * per, per);
+        } else {
+          mapBytes(p.offHeap().buffer().duplicate().clear(), channelValues, stacked, i * per);
+        }
       }
     }
     long t0 = System.nanoTime();
     forwardLock.lock();
     try {
       return offHeap
-          ? task.forward(buffers, batch, size.height(), size.width())
+          ? task.forward(buffers, channelValues, batch, size.height(), size.width())
           : task.forward(stacked, batch, size.height(), size.width());
     } finally {
       forwardLock.unlock();

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Where {@link ImagePipeline#decode(int, ImageInput, ImagePipeline.Task, PixelMemory)} puts an image's
- * preprocessed pixels off the Java heap. The library stays free of Arrow; the Spark job backs this with an
+ * resized pixels (and a video clip its preprocessed values) off the Java heap. The library stays free of Arrow; the Spark job backs this with an
  * Arrow vector per image from a named, limited child allocator, so its byte limit bounds the pixels
  * waiting for the device.
  */
@@ -17,11 +17,17 @@ public interface PixelMemory {
   Pixels allocate(String path, int floats) throws InterruptedException;
 
   /**
+   * Room for {@code bytes} uint8 values (an image's resized RGB bytes, which the device maps to the model's
+   * input values itself); blocks and refuses as {@link #allocate} does.
+   */
+  Pixels allocateBytes(String path, int bytes) throws InterruptedException;
+
+  /**
    * One image's pixels, used as an Arrow vector is: allocate -> write into {@link #buffer()} ->
    * {@link #written()} -> read -> {@link #close()}.
    */
   interface Pixels extends AutoCloseable {
-    /** Direct, little-endian, exactly 4 bytes per value, position 0. */
+    /** Direct, little-endian, position 0, exactly the allocation's bytes (4 per float32 value). */
     ByteBuffer buffer();
 
     /** All values are written (Arrow's setValueCount); readers may start. */

@@ -1,11 +1,13 @@
 package io.vicinity.udfs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vicinity.udfs.testing.Compare;
+import io.vicinity.udfs.testing.DirectPixelMemory;
 import io.vicinity.udfs.testing.Fixtures;
 import io.vicinity.udfs.testing.Npy;
 import java.nio.file.Files;
@@ -63,6 +65,38 @@ class ImageInferenceParityTest {
         results.forEach(r -> assertTrue(r.topK().isEmpty()));
       }
     }
+  }
+
+  /**
+   * The Spark job's path: images decoded into off-heap memory as their resized RGB bytes, mapped to the model's
+   * input by the preprocessor's per-channel table on the backend, give the heap path's outputs bit for bit.
+   */
+  @org.junit.jupiter.api.Test
+  void imagesOffTheHeapAsBytesGiveTheHeapPathsOutputsExactly() throws Exception {
+    Path dir = Fixtures.dir("fixtures/dinat/k7_classifier_safetensors");
+    List<ImageInput> inputs = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir.resolve("images"))) {
+      for (Path p : files.sorted().toList()) {
+        inputs.add(new ImageInput(p.getFileName().toString(), Files.readAllBytes(p)));
+      }
+    }
+    DirectPixelMemory memory = new DirectPixelMemory(Integer.MAX_VALUE);
+    try (ImageInference inference = ImageInference.open(dir.resolve("model"), new InferenceOptions(3, true, 2, "cpu"))) {
+      List<ImageResult> heap = inference.run(inputs);
+      List<ImagePipeline.Prepared> prepared = new ArrayList<>();
+      for (ImageInput in : inputs) {
+        ImagePipeline.Prepared p = inference.decode(in, memory).prepared();
+        assertEquals(3L * p.size().height() * p.size().width(), p.offHeap().buffer().capacity(), "uint8 RGB bytes");
+        prepared.add(p);
+      }
+      List<ImageResult> offHeap = inference.infer(prepared);
+      prepared.forEach(p -> p.offHeap().close());
+      for (int i = 0; i < inputs.size(); i++) {
+        assertArrayEquals(heap.get(i).embedding(), offHeap.get(i).embedding(), 0f, inputs.get(i).path());
+        assertArrayEquals(heap.get(i).logits(), offHeap.get(i).logits(), 0f, inputs.get(i).path());
+      }
+    }
+    assertEquals(0, memory.open(), "every image's memory closed");
   }
 
   /** top_k holds the softmax of the reference logits, best first, named by id2label ("class_<letter>"). */

@@ -145,11 +145,12 @@ public final class DinatModel implements AutoCloseable {
 
   /**
    * As {@link #forward(float[], int, int, int)} for images in direct (off-heap) buffers, one per image in
-   * batch order, each [height, width, channels] little-endian float32; the backend reads them in place.
+   * batch order, each [height, width, channels] uint8 bytes whose input values are {@code values[c * 256 +
+   * byte]} ({@code Backend.fromHostBytes}: on a GPU only the bytes cross PCIe).
    */
-  public Output forward(List<ByteBuffer> images, int batch, int height, int width) {
+  public Output forward(List<ByteBuffer> images, float[] values, int batch, int height, int width) {
     try (Arena a = backend.openArena("dinat.forward")) {
-      return forward(backend.fromHost(images, batch, height, width, config.numChannels()));
+      return forward(backend.fromHostBytes(images, values, batch, height, width, config.numChannels()));
     }
   }
 

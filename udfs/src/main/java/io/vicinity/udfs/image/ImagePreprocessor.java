@@ -72,6 +72,32 @@ public final class ImagePreprocessor {
     }
   }
 
+  /**
+   * The resized and cropped image's uint8 RGB bytes ([height, width, 3], see {@link #outputSize}) written into
+   * {@code out} from position 0: {@link #preprocess}'s values are {@link #channelValues()} of these bytes, so a
+   * device can finish the preprocessing from a quarter of the float32 bytes. {@code out} must hold exactly them.
+   */
+  public void resizeAndCropInto(RgbImage image, ByteBuffer out) {
+    byte[] in = resizeAndCrop(image).rgb();
+    if (out.capacity() != in.length) {
+      throw new IllegalArgumentException("resizeAndCropInto: buffer of " + out.capacity() + " bytes for "
+          + in.length + " RGB bytes");
+    }
+    out.duplicate().clear().put(in);
+  }
+
+  /**
+   * The rescale and normalize steps as one map per channel: the value of byte v in channel c is
+   * {@code channelValues()[c * 256 + v]} (a copy; 768 values).
+   */
+  public float[] channelValues() {
+    float[] values = new float[3 * 256];
+    for (int c = 0; c < 3; c++) {
+      System.arraycopy(valueTable[c], 0, values, c * 256, 256);
+    }
+    return values;
+  }
+
   private RgbImage resizeAndCrop(RgbImage image) {
     RgbImage resized = image;
     if (config.doResize()) {

@@ -126,8 +126,9 @@ public final class SegmentationInference implements AutoCloseable {
       }
 
       @Override
-      public ClassMaps forward(List<ByteBuffer> images, List<ImagePipeline.Prepared> batch, int height, int width) {
-        return model.classMaps(images, batch.size(), height, width, heights(batch), widths(batch),
+      public ClassMaps forward(List<ByteBuffer> images, float[] values, List<ImagePipeline.Prepared> batch,
+          int height, int width) {
+        return model.classMaps(images, values, batch.size(), height, width, heights(batch), widths(batch),
             options.maskScores());
       }
 

@@ -140,10 +140,11 @@ public final class UperNetSegmenter implements AutoCloseable {
 
   /**
    * As {@link #forward(float[], int, int, int)} for images in direct (off-heap) buffers, one per image in
-   * batch order, each [height, width, channels] little-endian float32; the backend reads them in place.
+   * batch order, each [height, width, channels] uint8 bytes whose input values are {@code values[c * 256 +
+   * byte]} ({@code Backend.fromHostBytes}).
    */
-  public SegmentationLogits forward(List<ByteBuffer> images, int batch, int height, int width) {
-    return uploaded(images, batch, height, width, this::forward);
+  public SegmentationLogits forward(List<ByteBuffer> images, float[] values, int batch, int height, int width) {
+    return uploaded(images, values, batch, height, width, this::forward);
   }
 
   /** As {@link #forward(float[], int, int, int)} for pixels already on the backend; the caller keeps them. */
@@ -166,10 +167,13 @@ public final class UperNetSegmenter implements AutoCloseable {
     return uploaded(pixels, batch, height, width, t -> classMaps(t, outH, outW, withProbabilities));
   }
 
-  /** As {@link #classMaps(float[], int, int, int, int[], int[], boolean)} for images in direct buffers. */
-  public ClassMaps classMaps(List<ByteBuffer> images, int batch, int height, int width, int[] outH, int[] outW,
-      boolean withProbabilities) {
-    return uploaded(images, batch, height, width, t -> classMaps(t, outH, outW, withProbabilities));
+  /**
+   * As {@link #classMaps(float[], int, int, int, int[], int[], boolean)} for uint8 images in direct buffers, as
+   * {@link #forward(List, float[], int, int, int)} takes them.
+   */
+  public ClassMaps classMaps(List<ByteBuffer> images, float[] values, int batch, int height, int width, int[] outH,
+      int[] outW, boolean withProbabilities) {
+    return uploaded(images, values, batch, height, width, t -> classMaps(t, outH, outW, withProbabilities));
   }
 
   /** As {@link #classMaps(float[], int, int, int, int[], int[], boolean)} for pixels already on the backend. */
@@ -196,9 +200,10 @@ public final class UperNetSegmenter implements AutoCloseable {
     }
   }
 
-  private <R> R uploaded(List<ByteBuffer> images, int batch, int height, int width, Function<Tensor, R> run) {
+  private <R> R uploaded(List<ByteBuffer> images, float[] values, int batch, int height, int width,
+      Function<Tensor, R> run) {
     try (Arena a = backend.openArena("upernet.upload")) {
-      return run.apply(backend.fromHost(images, batch, height, width, numChannels));
+      return run.apply(backend.fromHostBytes(images, values, batch, height, width, numChannels));
     }
   }
 
