@@ -2,6 +2,8 @@ package io.vicinity.udfs.image;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 
@@ -38,10 +40,49 @@ final class PillowRgbConversion {
     byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
     if (colorModel instanceof IndexColorModel palette) {
       fromPalette(raster, palette, rgb);
-    } else {
+    } else if (!fromInterleavedBytes(raster, colorModel, rgb)) {
       fromComponents(raster, colorModel, saturatingGray16, rgb);
     }
     return new RgbImage(width, height, rgb);
+  }
+
+  /**
+   * The common case, 8-bit samples in one byte array (JPEG's BGR, 8-bit PNG and grey): read the array in place,
+   * the same bytes {@link #fromComponents} gets through {@code Raster.getSamples}, which cost a decoding thread
+   * several times the JPEG decode itself. False (nothing written) for any other layout.
+   */
+  static boolean fromInterleavedBytes(Raster raster, ColorModel colorModel, byte[] rgb) {
+    int colorBands = colorModel.getNumColorComponents();
+    if (!(raster.getDataBuffer() instanceof DataBufferByte buffer) || buffer.getNumBanks() != 1
+        || !(raster.getSampleModel() instanceof ComponentSampleModel model) || (colorBands != 1 && colorBands != 3)) {
+      return false;
+    }
+    for (int band = 0; band < colorBands; band++) {
+      if (colorModel.getComponentSize(band) != 8) {
+        return false;
+      }
+    }
+    int[] offsets = model.getBandOffsets();
+    int r = offsets[0];
+    int g = offsets[colorBands == 1 ? 0 : 1];
+    int b = offsets[colorBands == 1 ? 0 : 2];
+    int pixelStride = model.getPixelStride();
+    int scanline = model.getScanlineStride();
+    byte[] data = buffer.getData();
+    // Raster (x, y) is sample-model (x - translateX, y - translateY): non-zero for a child raster.
+    int x0 = raster.getMinX() - raster.getSampleModelTranslateX();
+    int y0 = raster.getMinY() - raster.getSampleModelTranslateY();
+    int width = raster.getWidth();
+    int o = 0;
+    for (int y = 0; y < raster.getHeight(); y++) {
+      int p = buffer.getOffset() + (y0 + y) * scanline + x0 * pixelStride;
+      for (int x = 0; x < width; x++, p += pixelStride) {
+        rgb[o++] = data[p + r];
+        rgb[o++] = data[p + g];
+        rgb[o++] = data[p + b];
+      }
+    }
+    return true;
   }
 
   private static void fromPalette(Raster raster, IndexColorModel palette, byte[] rgb) {
@@ -60,7 +101,7 @@ final class PillowRgbConversion {
     }
   }
 
-  private static void fromComponents(Raster raster, ColorModel colorModel, boolean saturatingGray16, byte[] rgb) {
+  static void fromComponents(Raster raster, ColorModel colorModel, boolean saturatingGray16, byte[] rgb) {
     int colorBands = colorModel.getNumColorComponents();
     if (colorBands != 1 && colorBands != 3) {
       throw new IllegalArgumentException("unsupported colour model with " + colorBands + " colour components");
