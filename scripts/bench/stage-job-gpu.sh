@@ -19,8 +19,9 @@ CACHE=$REPO/spark-job/target/jobgpu-cache  # xz'd third-party jars and the JRE, 
 JOBS=$(nproc 2>/dev/null || echo 2)
 # The modules Spark, Hadoop and our code load. Beyond the usual: java.security.jgss and jdk.security.auth,
 # because Hadoop's UserGroupInformation (behind every Hadoop FileSystem, the local one included) needs the
-# Kerberos and JAAS classes even without Kerberos; java.desktop for ImageIO's JPEG codec.
-MODULES=java.base,java.datatransfer,java.desktop,java.logging,java.management,java.naming,java.net.http,java.prefs,java.security.jgss,java.security.sasl,java.sql,java.transaction.xa,java.xml,jdk.crypto.ec,jdk.management,jdk.security.auth,jdk.unsupported
+# Kerberos and JAAS classes even without Kerberos; java.desktop for ImageIO's JPEG codec; jdk.jfr so a run can
+# be profiled (JOB_GPU_JAVA_OPTS=-XX:StartFlightRecording=filename=...,settings=profile).
+MODULES=java.base,java.datatransfer,java.desktop,java.logging,java.management,java.naming,java.net.http,java.prefs,java.security.jgss,java.security.sasl,java.sql,java.transaction.xa,java.xml,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.management.jfr,jdk.security.auth,jdk.unsupported
 
 # 1. Build: kernels (fatbin), udfs, spark-job with its test classes, and spark-job's classpath with 'provided'
 # Spark included (resolved in the reactor, so our modules are the jars just built).
