@@ -1,5 +1,6 @@
 package io.vicinity.job;
 
+import io.vicinity.udfs.segment.LabelMapResult;
 import io.vicinity.udfs.segment.SegmentationInference;
 import io.vicinity.udfs.segment.SegmentationOptions;
 import io.vicinity.udfs.segment.SegmentationResult;
@@ -74,11 +75,13 @@ final class SegmentPartition extends TaskPartition {
     defaultDeviceOnly(gpu, "segmentation");
     Key key = modelKey(settings, maskScores, gpu.backend());
     // The model takes no device ordinal yet, so one queue per backend (not per device).
-    ModelCache.Shared<SegmentationInference, SegmentationResult> shared = ModelCache.shared(key,
+    ModelCache.Shared<SegmentationInference, LabelMapResult> shared = ModelCache.shared(key,
         "vicinity-segment-batches-" + gpu.backend(), settings.batchSize(), settings.queueLimits(),
         SegmentPartition::load, SegmentationInference::infer);
     SegmentationInference model = shared.model();
-    return queuedImageHandler(shared, model::decode, model::preprocess, SegmentationResult::error, frames,
-        this::row, model.backendDescription());
+    // The batch worker hands back label maps; their PNGs are encoded here, on the task threads (a 512 x 512
+    // mask takes milliseconds, which on the worker would leave the GPU waiting).
+    return queuedImageHandler(shared, model::decode, model::preprocess, LabelMapResult::error, frames,
+        (in, r, frame) -> row(in, model.encode(r), frame), model.backendDescription());
   }
 }

@@ -87,12 +87,29 @@ public final class SegmentationInference implements AutoCloseable {
 
   /** Segments a list of images; the result list has the same order and size as the input. */
   public List<SegmentationResult> run(List<ImageInput> inputs) {
-    return pipeline.run(inputs, options.batchSize(), task);
+    return encodeAll(pipeline.run(inputs, options.batchSize(), task));
   }
 
   /** Images decoded elsewhere (e.g. video frames) -> results, in the order and size of {@code images}. */
   public List<SegmentationResult> runDecoded(List<ImagePipeline.DecodedImage> images) {
-    return pipeline.runDecoded(images, options.batchSize(), task);
+    return encodeAll(pipeline.runDecoded(images, options.batchSize(), task));
+  }
+
+  private List<SegmentationResult> encodeAll(List<LabelMapResult> maps) {
+    return maps.stream().map(this::encode).toList();
+  }
+
+  /**
+   * One image's result with its mask (and score) PNG and class areas. Thread-safe; callers that run the
+   * forward passes on one thread ({@link #infer}) encode on their own threads.
+   */
+  public SegmentationResult encode(LabelMapResult r) {
+    if (r.error() != null) {
+      return SegmentationResult.failed(r.path(), r.width(), r.height(), r.error());
+    }
+    LabelMap map = r.map();
+    return new SegmentationResult(r.path(), r.width(), r.height(), MaskPng.encodeLabels(map, model.labels().size()),
+        classAreas(map, model.labels()), options.maskScores() ? MaskPng.encodeScores(map) : null, null);
   }
 
   /**
@@ -101,24 +118,27 @@ public final class SegmentationInference implements AutoCloseable {
    * {@link #run} that callers overlap with other images' forward passes. The caller closes
    * {@code prepared().offHeap()} after {@link #infer}.
    */
-  public ImagePipeline.Decoded<SegmentationResult> decode(ImageInput input, PixelMemory memory)
+  public ImagePipeline.Decoded<LabelMapResult> decode(ImageInput input, PixelMemory memory)
       throws InterruptedException {
     return pipeline.decode(0, input, task, memory);
   }
 
   /** As {@link #decode(ImageInput, PixelMemory)} for an image decoded elsewhere (a video frame). */
-  public ImagePipeline.Decoded<SegmentationResult> preprocess(ImagePipeline.DecodedImage image, PixelMemory memory)
+  public ImagePipeline.Decoded<LabelMapResult> preprocess(ImagePipeline.DecodedImage image, PixelMemory memory)
       throws InterruptedException {
     return pipeline.preprocess(0, image, task, memory);
   }
 
-  /** Forward passes (at most the configured batch size each) over decoded images; results in order. */
-  public List<SegmentationResult> infer(List<ImagePipeline.Prepared> prepared) {
+  /**
+   * Forward passes (at most the configured batch size each) over decoded images; label maps in order, to be
+   * turned into results by {@link #encode} (which the forward passes' thread need not do).
+   */
+  public List<LabelMapResult> infer(List<ImagePipeline.Prepared> prepared) {
     return pipeline.runPrepared(prepared, options.batchSize(), task);
   }
 
-  private final ImagePipeline.Task<ClassMaps, SegmentationResult> task =
-      new ImagePipeline.Task<ClassMaps, SegmentationResult>() {
+  private final ImagePipeline.Task<ClassMaps, LabelMapResult> task =
+      new ImagePipeline.Task<ClassMaps, LabelMapResult>() {
       @Override
       public ClassMaps forward(float[] pixels, List<ImagePipeline.Prepared> batch, int height, int width) {
         return model.classMaps(pixels, batch.size(), height, width, heights(batch), widths(batch),
@@ -133,13 +153,15 @@ public final class SegmentationInference implements AutoCloseable {
       }
 
       @Override
-      public SegmentationResult result(ImagePipeline.Prepared image, ClassMaps maps, int i) {
-        return segment(image, maps, i);
+      public LabelMapResult result(ImagePipeline.Prepared image, ClassMaps maps, int i) {
+        LabelMap map = new LabelMap(image.width(), image.height(), maps.classes()[i],
+            maps.probabilities() == null ? null : maps.probabilities()[i]);
+        return new LabelMapResult(image.path(), image.width(), image.height(), map, null);
       }
 
       @Override
-      public SegmentationResult failed(String path, Integer width, Integer height, String error) {
-        return SegmentationResult.failed(path, width, height, error);
+      public LabelMapResult failed(String path, Integer width, Integer height, String error) {
+        return LabelMapResult.failed(path, width, height, error);
       }
     };
 
@@ -149,14 +171,6 @@ public final class SegmentationInference implements AutoCloseable {
 
   private static int[] widths(List<ImagePipeline.Prepared> batch) {
     return batch.stream().mapToInt(ImagePipeline.Prepared::width).toArray();
-  }
-
-  private SegmentationResult segment(ImagePipeline.Prepared image, ClassMaps maps, int i) {
-    LabelMap map = new LabelMap(image.width(), image.height(), maps.classes()[i],
-        maps.probabilities() == null ? null : maps.probabilities()[i]);
-    int classes = model.labels().size();
-    return new SegmentationResult(image.path(), image.width(), image.height(), MaskPng.encodeLabels(map, classes),
-        classAreas(map, model.labels()), options.maskScores() ? MaskPng.encodeScores(map) : null, null);
   }
 
   /** Label name -> fraction of pixels, for the labels present, in class order. */
