@@ -41,6 +41,8 @@ import org.apache.spark.sql.SparkSession;
  * costs (listing, checkpoint hash, Parquet commit) can be spread over more images than fit in memory decoded.
  * Extra job options (e.g. {@code --partitions 16}) come from the system property {@code bench.jobArgs}; the
  * GPU precision ({@code fp32} or {@code bf16}, for the engine lines and the job alike) from {@code bench.precision}.
+ * With {@code bench.task=segment} MODEL is a segmentation model directory and only the job runs ({@code --task
+ * segment}; the engine lines are the classify model's).
  *
  * <p>The last line is machine-readable: {@code RESULT key=value ...}, rates in images/s. {@code engine} is the
  * bare engine on images decoded beforehand ({@code ImageInference.runDecoded}: preprocessing on the calling
@@ -83,47 +85,18 @@ public final class JobOverheadBenchmark {
       Files.write(images.resolve(String.format("img-%06d.jpg", i)), inputs.get(i % count).bytes());
     }
 
-    double decodeRate;
-    double bareRate;
-    double engineRate;
-    double modelRate;
+    double decodeRate = Double.NaN;
+    double bareRate = Double.NaN;
+    double engineRate = Double.NaN;
+    double modelRate = Double.NaN;
     String precision = System.getProperty("bench.precision", "fp32");
-    try (ImageInference bare =
-        ImageInference.open(model, new InferenceOptions(5, false, batch, backend, precision))) {
-      System.out.println("backend: " + bare.backendDescription());
-      bare.run(inputs.subList(0, Math.min(count, 4 * batch))); // warm-up: JIT, kernels, pools
-      List<ImagePipeline.Prepared> prepared = new ArrayList<>(count);
-      long t0 = System.nanoTime();
-      for (ImageInput in : inputs) {
-        prepared.add(bare.decode(in).prepared());
-      }
-      double decodeSeconds = (System.nanoTime() - t0) / 1e9;
-      long t1 = System.nanoTime();
-      failures("bare", bare.run(inputs));
-      double bareSeconds = (System.nanoTime() - t1) / 1e9;
-      decodeRate = report("decode+preprocess, 1 thread", count, decodeSeconds);
-      bareRate = report("bare ImageInference.run (decode on the calling thread, " + bare.backendDescription() + ")",
-          count, bareSeconds);
-
-      // The engine alone: the same images, decoded beforehand (so JPEG decoding is not what is measured).
-      List<ImagePipeline.DecodedImage> decoded = new ArrayList<>(count);
-      for (ImageInput in : inputs) {
-        decoded.add(new ImagePipeline.DecodedImage(in.path(), ImageDecoder.decode(in.path(), in.bytes())));
-      }
-      failures("engine warm-up", bare.runDecoded(decoded.subList(0, Math.min(count, 4 * batch))));
-      long t2 = System.nanoTime();
-      failures("engine", bare.runDecoded(decoded));
-      double engineSeconds = (System.nanoTime() - t2) / 1e9;
-      engineRate = report("engine only: ImageInference.runDecoded (decoded beforehand; preprocess + forward)", count,
-          engineSeconds);
-      decoded = null;
-
-      long t3 = System.nanoTime();
-      failures("model", bare.infer(prepared));
-      double modelSeconds = (System.nanoTime() - t3) / 1e9;
-      modelRate = report("model only: ImageInference.infer (decoded + preprocessed beforehand; forward)", count,
-          modelSeconds);
-      System.out.println("bare stage timings: " + bare.timings());
+    String task = System.getProperty("bench.task", "classify");
+    if (task.equals("classify")) {
+      double[] rates = engineLines(model, inputs, count, batch, backend, precision);
+      decodeRate = rates[0];
+      bareRate = rates[1];
+      engineRate = rates[2];
+      modelRate = rates[3];
     }
 
     double jobRate;
@@ -131,7 +104,7 @@ public final class JobOverheadBenchmark {
         .config("spark.ui.enabled", "false").getOrCreate();
     try {
       List<String> job = new ArrayList<>(List.of("--input", images.toString(), "--model", model.toString(),
-          "--task", "classify", "--backend", backend, "--precision", precision, "--batch-size",
+          "--task", task, "--backend", backend, "--precision", precision, "--batch-size",
           Integer.toString(batch), "--mode", "overwrite", "--progress-interval", "0"));
       String extra = System.getProperty("bench.jobArgs", "").trim();
       if (!extra.isEmpty()) {
@@ -159,9 +132,55 @@ public final class JobOverheadBenchmark {
     }
     System.out.println(String.format(Locale.ROOT,
         "RESULT model=%.1f engine=%.1f bare=%.1f decode1=%.1f job=%.1f ratio_job_engine=%.3f ratio_job_model=%.3f"
-            + " images=%d job_images=%d size=%d batch=%d backend=%s precision=%s master=%s spec=%s",
+            + " images=%d job_images=%d size=%d batch=%d backend=%s precision=%s master=%s spec=%s task=%s",
         modelRate, engineRate, bareRate, decodeRate, jobRate, jobRate / engineRate, jobRate / modelRate,
-        count, jobCount, size, batch, backend, precision, master, args[0]));
+        count, jobCount, size, batch, backend, precision, master, args[0], task));
+  }
+
+  /**
+   * The classify model without Spark, on the in-memory JPEGs: decode + preprocess on one thread, the bare
+   * engine, the engine on decoded images, forward passes alone; images/s in that order.
+   */
+  private static double[] engineLines(Path model, List<ImageInput> inputs, int count, int batch, String backend,
+      String precision) {
+    try (ImageInference bare =
+        ImageInference.open(model, new InferenceOptions(5, false, batch, backend, precision))) {
+      System.out.println("backend: " + bare.backendDescription());
+      bare.run(inputs.subList(0, Math.min(count, 4 * batch))); // warm-up: JIT, kernels, pools
+      List<ImagePipeline.Prepared> prepared = new ArrayList<>(count);
+      long t0 = System.nanoTime();
+      for (ImageInput in : inputs) {
+        prepared.add(bare.decode(in).prepared());
+      }
+      double decodeSeconds = (System.nanoTime() - t0) / 1e9;
+      long t1 = System.nanoTime();
+      failures("bare", bare.run(inputs));
+      double bareSeconds = (System.nanoTime() - t1) / 1e9;
+      double decodeRate = report("decode+preprocess, 1 thread", count, decodeSeconds);
+      double bareRate = report("bare ImageInference.run (decode on the calling thread, " + bare.backendDescription() + ")",
+          count, bareSeconds);
+
+      // The engine alone: the same images, decoded beforehand (so JPEG decoding is not what is measured).
+      List<ImagePipeline.DecodedImage> decoded = new ArrayList<>(count);
+      for (ImageInput in : inputs) {
+        decoded.add(new ImagePipeline.DecodedImage(in.path(), ImageDecoder.decode(in.path(), in.bytes())));
+      }
+      failures("engine warm-up", bare.runDecoded(decoded.subList(0, Math.min(count, 4 * batch))));
+      long t2 = System.nanoTime();
+      failures("engine", bare.runDecoded(decoded));
+      double engineSeconds = (System.nanoTime() - t2) / 1e9;
+      double engineRate = report("engine only: ImageInference.runDecoded (decoded beforehand; preprocess + forward)", count,
+          engineSeconds);
+      decoded = null;
+
+      long t3 = System.nanoTime();
+      failures("model", bare.infer(prepared));
+      double modelSeconds = (System.nanoTime() - t3) / 1e9;
+      double modelRate = report("model only: ImageInference.infer (decoded + preprocessed beforehand; forward)", count,
+          modelSeconds);
+      System.out.println("bare stage timings: " + bare.timings());
+      return new double[] {decodeRate, bareRate, engineRate, modelRate};
+    }
   }
 
   /** {@code demo}, {@code random:EMBED:DEPTHS:HEADS:IMAGE} (written under {@code work}), or a model directory. */
