@@ -29,12 +29,7 @@ class ImageInferenceParityTest {
   @ValueSource(strings = {"k7_classifier_safetensors", "k3_layerscale_sharded", "k5_model_bin"})
   void filesToOutputsMatchHuggingFace(String name) throws Exception {
     Path dir = Fixtures.dir("fixtures/dinat/" + name);
-    List<ImageInput> inputs = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir.resolve("images"))) {
-      for (Path p : files.sorted().toList()) {
-        inputs.add(new ImageInput(p.getFileName().toString(), Files.readAllBytes(p)));
-      }
-    }
+    List<ImageInput> inputs = fixtureImages(dir);
     // A batch size smaller than the image count exercises batching; top-k 3 with logits.
     var options = new InferenceOptions(3, true, 2, "cpu");
     try (ImageInference inference = ImageInference.open(dir.resolve("model"), options)) {
@@ -74,12 +69,7 @@ class ImageInferenceParityTest {
   @org.junit.jupiter.api.Test
   void imagesOffTheHeapAsBytesGiveTheHeapPathsOutputsExactly() throws Exception {
     Path dir = Fixtures.dir("fixtures/dinat/k7_classifier_safetensors");
-    List<ImageInput> inputs = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir.resolve("images"))) {
-      for (Path p : files.sorted().toList()) {
-        inputs.add(new ImageInput(p.getFileName().toString(), Files.readAllBytes(p)));
-      }
-    }
+    List<ImageInput> inputs = fixtureImages(dir);
     DirectPixelMemory memory = new DirectPixelMemory(Integer.MAX_VALUE);
     try (ImageInference inference = ImageInference.open(dir.resolve("model"), new InferenceOptions(3, true, 2, "cpu"))) {
       List<ImageResult> heap = inference.run(inputs);
@@ -97,6 +87,17 @@ class ImageInferenceParityTest {
       }
     }
     assertEquals(0, memory.open(), "every image's memory closed");
+  }
+
+  /** A fixture directory's images/ files as inputs, in name order. */
+  static List<ImageInput> fixtureImages(Path dir) throws java.io.IOException {
+    List<ImageInput> inputs = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir.resolve("images"))) {
+      for (Path p : files.sorted().toList()) {
+        inputs.add(new ImageInput(p.getFileName().toString(), Files.readAllBytes(p)));
+      }
+    }
+    return inputs;
   }
 
   /** top_k holds the softmax of the reference logits, best first, named by id2label ("class_<letter>"). */

@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vicinity.kernels.DType;
 import io.vicinity.udfs.segment.SegmentationOptions;
 import io.vicinity.udfs.testing.Fixtures;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The precision option: names, refusals, and the CPU backend computing fp32 whatever is asked. */
@@ -38,12 +35,7 @@ class PrecisionTest {
   @Test
   void cpuComputesFp32WhenBf16IsAsked() throws Exception {
     Path dir = Fixtures.dir("fixtures/dinat/k7_classifier_safetensors");
-    List<ImageInput> inputs = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir.resolve("images"))) {
-      for (Path p : files.sorted().toList()) {
-        inputs.add(new ImageInput(p.getFileName().toString(), Files.readAllBytes(p)));
-      }
-    }
+    List<ImageInput> inputs = ImageInferenceParityTest.fixtureImages(dir);
     List<ImageResult> fp32;
     try (var inference = ImageInference.open(dir.resolve("model"), new InferenceOptions(3, true, 2, "cpu", "fp32"))) {
       fp32 = inference.run(inputs);

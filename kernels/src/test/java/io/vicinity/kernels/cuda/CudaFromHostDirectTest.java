@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Random;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,11 +30,19 @@ class CudaFromHostDirectTest {
     return b;
   }
 
-  @Test
-  void directPartsEqualTheHeapUploadInEveryDtype() {
+  /** Runs {@code body} on the backend of each compute dtype and checks that it leaves no device blocks behind. */
+  private static void inEveryDtype(BiConsumer<DType, CudaBackend> body) {
     for (DType t : new DType[] {DType.F32, DType.BF16, DType.F16}) {
       CudaBackend gpu = CudaTestSupport.gpu(t);
       long live = gpu.liveBytes();
+      body.accept(t, gpu);
+      assertEquals(live, gpu.liveBytes(), t + ": device blocks leaked");
+    }
+  }
+
+  @Test
+  void directPartsEqualTheHeapUploadInEveryDtype() {
+    inEveryDtype((t, gpu) -> {
       Random rnd = new Random(11);
       int n = 3 * 17 * 19 * 3;
       float[] data = CudaTestSupport.random(rnd, n, 2.0);
@@ -45,15 +54,12 @@ class CudaFromHostDirectTest {
             direct(data, cut, n - cut, 0)), 3, 17, 19, 3);
         assertArrayEquals(gpu.toHost(heap), gpu.toHost(off), 0f, t.toString());
       }
-      assertEquals(live, gpu.liveBytes(), t + ": device blocks leaked");
-    }
+    });
   }
 
   @Test
   void bytesThroughTheTableEqualTheHostLookupInEveryDtype() {
-    for (DType t : new DType[] {DType.F32, DType.BF16, DType.F16}) {
-      CudaBackend gpu = CudaTestSupport.gpu(t);
-      long live = gpu.liveBytes();
+    inEveryDtype((t, gpu) -> {
       Random rnd = new Random(13);
       for (int channels = 1; channels <= 4; channels++) {
         byte[] bytes = new byte[3 * 17 * 19 * channels];
@@ -69,8 +75,7 @@ class CudaFromHostDirectTest {
           assertArrayEquals(gpu.toHost(want), gpu.toHost(got), 0f, t + ", " + channels + " channels");
         }
       }
-      assertEquals(live, gpu.liveBytes(), t + ": device blocks leaked");
-    }
+    });
   }
 
   @Test
