@@ -66,6 +66,17 @@ public interface Backend extends AutoCloseable {
     return bytes;
   }
 
+  /**
+   * The host's form of {@link #fromHostBytes}'s map: the remaining bytes of {@code bytes} through the per-channel
+   * table into {@code out} from index {@code at} (whose channel is {@code at % channels}); returns the next index.
+   */
+  static int mapBytes(ByteBuffer bytes, float[] values, int channels, float[] out, int at) {
+    for (int i = bytes.position(); i < bytes.limit(); i++, at++) {
+      out[at] = values[(at % channels) * 256 + (bytes.get(i) & 0xFF)];
+    }
+    return at;
+  }
+
   /** {@link #fromHost(List, int...)} for one buffer. */
   default Tensor fromHost(ByteBuffer direct, int... shape) {
     return fromHost(List.of(direct), shape);

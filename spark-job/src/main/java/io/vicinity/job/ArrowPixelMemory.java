@@ -20,8 +20,8 @@ import org.apache.arrow.vector.UInt1Vector;
 
 /**
  * The pixels waiting for one device: per image one {@link UInt1Vector} of its resized RGB bytes (per video clip
- * one {@link Float4Vector} of preprocessed values) from a named child of the executor's Arrow root allocator, whose limit is {@code --queue-bytes}. The allocator is the byte
- * bound: a task thread whose image does not fit waits until a finished batch frees its vectors (never an
+ * one {@link Float4Vector} of preprocessed values) from a named child of the executor's Arrow root allocator,
+ * whose limit is {@code --queue-bytes}. The allocator is the byte bound: a task thread whose image does not fit waits until a finished batch frees its vectors (never an
  * out-of-memory error); an image that could never fit, even alone, is refused with a message naming the
  * limit. Each vector goes allocate -> write -> setValueCount -> read (the backend, from its address) ->
  * close, and close() of this object reports any vector still open as a leak.
@@ -205,7 +205,6 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
       vector.getValidityBuffer().setOne(0, vector.getValidityBuffer().capacity());
       vector.setValueCount(count);
     }
-
 
     @Override
     public void close() {

@@ -1,5 +1,6 @@
 package io.vicinity.udfs;
 
+import io.vicinity.kernels.Backend;
 import io.vicinity.udfs.StageTimings.Stage;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.image.ImageDecodeException;
@@ -100,7 +101,7 @@ public final class ImagePipeline {
       float[] stacked = new float[batch.size() * height * width * 3];
       int at = 0;
       for (ByteBuffer b : images) {
-        at = mapBytes(b, values, stacked, at);
+        at = Backend.mapBytes(b, values, 3, stacked, at);
       }
       return forward(stacked, batch, height, width);
     }
@@ -110,14 +111,6 @@ public final class ImagePipeline {
 
     /** The result for an image that failed; width and height are null when it could not be decoded. */
     R failed(String path, Integer width, Integer height, String error);
-  }
-
-  /** The remaining bytes of {@code rgb} through the per-channel table into {@code out} from {@code at}; the end. */
-  static int mapBytes(ByteBuffer rgb, float[] values, float[] out, int at) {
-    for (int i = rgb.position(); i < rgb.limit(); i++, at++) {
-      out[at] = values[(at % 3) * 256 + (rgb.get(i) & 0xFF)];
-    }
-    return at;
   }
 
   /** Time spent so far in each stage, summed over calling threads. */
@@ -335,7 +328,7 @@ public final class ImagePipeline {
         if (p.pixels() != null) {
           System.arraycopy(p.pixels(), 0, stacked, i * per, per);
         } else {
-          mapBytes(p.offHeap().buffer().duplicate().clear(), channelValues, stacked, i * per);
+          Backend.mapBytes(p.offHeap().buffer().duplicate().clear(), channelValues, 3, stacked, i * per);
         }
       }
     }

@@ -119,9 +119,7 @@ public final class CpuBackend implements Backend {
     float[] data = new float[(int) Shapes.numel(shape)];
     int at = 0;
     for (ByteBuffer b : direct) {
-      for (int i = b.position(); i < b.limit(); i++, at++) {
-        data[at] = values[(at % channels) * 256 + (b.get(i) & 0xFF)];
-      }
+      at = Backend.mapBytes(b, values, channels, data, at);
     }
     return new CpuTensor(this, shape, data);
   }

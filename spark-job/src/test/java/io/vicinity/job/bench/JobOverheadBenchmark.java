@@ -157,8 +157,9 @@ public final class JobOverheadBenchmark {
       failures("bare", bare.run(inputs));
       double bareSeconds = (System.nanoTime() - t1) / 1e9;
       double decodeRate = report("decode+preprocess, 1 thread", count, decodeSeconds);
-      double bareRate = report("bare ImageInference.run (decode on the calling thread, " + bare.backendDescription() + ")",
-          count, bareSeconds);
+      double bareRate = report(
+          "bare ImageInference.run (decode on the calling thread, " + bare.backendDescription() + ")", count,
+          bareSeconds);
 
       // The engine alone: the same images, decoded beforehand (so JPEG decoding is not what is measured).
       List<ImagePipeline.DecodedImage> decoded = new ArrayList<>(count);
@@ -169,15 +170,15 @@ public final class JobOverheadBenchmark {
       long t2 = System.nanoTime();
       failures("engine", bare.runDecoded(decoded));
       double engineSeconds = (System.nanoTime() - t2) / 1e9;
-      double engineRate = report("engine only: ImageInference.runDecoded (decoded beforehand; preprocess + forward)", count,
-          engineSeconds);
+      double engineRate = report(
+          "engine only: ImageInference.runDecoded (decoded beforehand; preprocess + forward)", count, engineSeconds);
       decoded = null;
 
       long t3 = System.nanoTime();
       failures("model", bare.infer(prepared));
       double modelSeconds = (System.nanoTime() - t3) / 1e9;
-      double modelRate = report("model only: ImageInference.infer (decoded + preprocessed beforehand; forward)", count,
-          modelSeconds);
+      double modelRate = report(
+          "model only: ImageInference.infer (decoded + preprocessed beforehand; forward)", count, modelSeconds);
       System.out.println("bare stage timings: " + bare.timings());
       return new double[] {decodeRate, bareRate, engineRate, modelRate};
     }

@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link PixelMemory} for tests: direct buffers filled with NaN, or 0xA5 for bytes (as Arrow memory, they are
- * not zeroed, so a value never written shows), at most {@code limitFloats} values per allocation (more is refused, as the
- * job's memory refuses what can never fit), counting allocations and those still open.
+ * not zeroed, so a value never written shows), at most {@code limitFloats} values per allocation (more is
+ * refused, as the job's memory refuses what can never fit), counting allocations and those still open.
  */
 public final class DirectPixelMemory implements PixelMemory {
   private final int limitFloats;
