@@ -1,12 +1,12 @@
 package io.vicinity.job;
 
+import io.vicinity.udfs.DeviceUsage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -33,16 +33,6 @@ final class BatchQueue<T, R> implements AutoCloseable {
 
   private record Entry<T, R>(T item, long bytes, CompletableFuture<R> future) {}
 
-  /**
-   * What the worker did: batches run, the items in them, and the wall time spent running them (the device's
-   * busy time, for a queue in front of one device).
-   */
-  record Usage(long batches, long items, long busyNanos) {
-    Usage minus(Usage earlier) {
-      return new Usage(batches - earlier.batches, items - earlier.items, busyNanos - earlier.busyNanos);
-    }
-  }
-
   private final String name;
   private final int maxItems;
   private final long maxBytes;
@@ -59,10 +49,8 @@ final class BatchQueue<T, R> implements AutoCloseable {
   private long queuedBytes;
   private boolean closed;
   private final Thread worker;
-  private final AtomicLong batchesRun = new AtomicLong();
-  private final AtomicLong itemsRun = new AtomicLong();
-  private final AtomicLong busyNanos = new AtomicLong();
-  private Usage reported = new Usage(0, 0, 0); // guarded by this
+  /** What the worker ran: the device's busy time, for a queue in front of one device. */
+  private final DeviceUsage usage = new DeviceUsage();
 
   /**
    * @param maxItems most items in one batch
@@ -163,20 +151,9 @@ final class BatchQueue<T, R> implements AutoCloseable {
     }
   }
 
-  /** Everything the worker has run so far. */
-  Usage usage() {
-    return new Usage(batchesRun.get(), itemsRun.get(), busyNanos.get());
-  }
-
-  /**
-   * The usage since the previous call: each task reports its share when it ends, so the shares of all the
-   * tasks on this queue add up to its usage, each batch counted once.
-   */
-  synchronized Usage usageSinceLastReport() {
-    Usage now = usage();
-    Usage delta = now.minus(reported);
-    reported = now;
-    return delta;
+  /** The batches the worker has run, their items and its busy time ({@link DeviceUsage#sinceLastReport}). */
+  DeviceUsage usage() {
+    return usage;
   }
 
   private void work() {
@@ -276,9 +253,7 @@ final class BatchQueue<T, R> implements AutoCloseable {
       }
       // Counted before any future completes, so a task that reports its usage when its last result arrives
       // sees its batch.
-      busyNanos.addAndGet(System.nanoTime() - start);
-      itemsRun.addAndGet(items.size());
-      batchesRun.incrementAndGet();
+      usage.record(items.size(), System.nanoTime() - start);
     }
     for (int i = 0; i < batch.size(); i++) {
       if (failure == null) {

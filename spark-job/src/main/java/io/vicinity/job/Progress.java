@@ -1,5 +1,6 @@
 package io.vicinity.job;
 
+import io.vicinity.udfs.DeviceUsage;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,8 +44,8 @@ final class Progress implements AutoCloseable {
           new LongAccumulator(), new LongAccumulator(), new LongAccumulator());
     }
 
-    /** Adds a queue's usage since its last report. */
-    void add(BatchQueue.Usage usage) {
+    /** Adds a model's usage since its last report. */
+    void add(DeviceUsage.Snapshot usage) {
       batches.add(usage.batches());
       batchedImages.add(usage.items());
       busyMillis.add(usage.busyNanos() / 1_000_000);

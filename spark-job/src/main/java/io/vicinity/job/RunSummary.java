@@ -33,7 +33,7 @@ import org.apache.hadoop.fs.Path;
  * @param randomWeightsDemo true when the model is the random-weight demo checkpoint
  * @param options the job's options with their effective values, secrets redacted
  * @param spark the Spark settings of the run, secrets redacted
- * @param batches the forward passes of the image tasks' shared batch queues (null for video)
+ * @param batches the executors' forward passes (null when none ran)
  */
 public record RunSummary(
     String task,
@@ -124,8 +124,8 @@ public record RunSummary(
     line(text, "elapsed", String.format(Locale.ROOT, "%.2f s", elapsedSeconds));
     line(text, "throughput", String.format(Locale.ROOT, "%.2f %s/s", imagesPerSecond(), rowsName()));
     if (batches != null && batches.count() > 0) {
-      line(text, "batches", String.format(Locale.ROOT, "%d of %.1f images on average, device busy %.2f s",
-          batches.count(), batches.meanSize(), batches.busySeconds()));
+      line(text, "batches", String.format(Locale.ROOT, "%d of %.1f %s on average, device busy %.2f s",
+          batches.count(), batches.meanSize(), rowsName(), batches.busySeconds()));
     }
     return text.toString();
   }

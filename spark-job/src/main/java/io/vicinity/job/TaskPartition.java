@@ -201,7 +201,7 @@ abstract class TaskPartition implements MapPartitionsFunction<Row, Row> {
 
       @Override
       public void reportUsage(Progress.Counters counters) {
-        counters.add(shared.queue().usageSinceLastReport());
+        counters.add(shared.queue().usage().sinceLastReport());
       }
 
       @Override

@@ -113,6 +113,11 @@ final class VideoPartition extends TaskPartition {
       }
 
       @Override
+      public void reportUsage(Progress.Counters counters) {
+        counters.add(model.usage().sinceLastReport());
+      }
+
+      @Override
       public String device() {
         // VideoInference does not describe its backend; the assignment says where it runs.
         return model.modelName() + " (video, attention " + model.attention() + ") on " + gpu.backend()

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vicinity.udfs.DeviceUsage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -99,15 +100,15 @@ class BatchQueueTest {
         f.get(10, TimeUnit.SECONDS);
       }
       // Read right after the last result, as a task ending does: its batches are already in.
-      BatchQueue.Usage a = queue.usageSinceLastReport();
+      DeviceUsage.Snapshot a = queue.usage().sinceLastReport();
       assertEquals(3, a.items(), "items of the batches run so far");
       assertTrue(a.batches() >= 1 && a.batches() <= 3, "batches: " + a.batches());
       assertTrue(a.busyNanos() >= a.batches() * 20_000_000L, "busy time covers every 20 ms pass: " + a);
       queue.submit(7, 1).get(10, TimeUnit.SECONDS);
-      BatchQueue.Usage b = queue.usageSinceLastReport();
-      assertEquals(new BatchQueue.Usage(1, 1, b.busyNanos()), b, "only what ran since the previous report");
-      assertEquals(0, queue.usageSinceLastReport().batches(), "nothing ran since");
-      BatchQueue.Usage total = queue.usage();
+      DeviceUsage.Snapshot b = queue.usage().sinceLastReport();
+      assertEquals(new DeviceUsage.Snapshot(1, 1, b.busyNanos()), b, "only what ran since the previous report");
+      assertEquals(0, queue.usage().sinceLastReport().batches(), "nothing ran since");
+      DeviceUsage.Snapshot total = queue.usage().total();
       assertEquals(a.batches() + 1, total.batches());
       assertEquals(a.busyNanos() + b.busyNanos(), total.busyNanos());
     }

@@ -1,6 +1,7 @@
 package io.vicinity.udfs.video;
 
 import io.vicinity.kernels.Backend;
+import io.vicinity.udfs.DeviceUsage;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.OnBackend;
@@ -36,6 +37,7 @@ public final class VideoInference implements AutoCloseable {
   private final Backend backend;
   private final VideoMaeModel model;
   private final ReentrantLock forwardLock = new ReentrantLock();
+  private final DeviceUsage usage = new DeviceUsage();
 
   private VideoInference(String modelName, InferenceOptions options, VideoAttention attention,
       VideoPreprocessing preprocessing, Backend backend, VideoMaeModel model) {
@@ -78,6 +80,11 @@ public final class VideoInference implements AutoCloseable {
 
   public VideoMaeConfig config() {
     return model.config();
+  }
+
+  /** The forward passes run so far (one at a time: their wall time is the device's busy time). */
+  public DeviceUsage usage() {
+    return usage;
   }
 
   /** The attention the encoder runs (for output rows). */
@@ -212,9 +219,11 @@ public final class VideoInference implements AutoCloseable {
           + " after preprocessing, the model needs " + size + "x" + size);
     }
     forwardLock.lock();
+    long start = System.nanoTime();
     try {
       return pixels.forward(model, floats, batch, shape.clip().frames(), attention);
     } finally {
+      usage.record(batch, System.nanoTime() - start);
       forwardLock.unlock();
     }
   }
