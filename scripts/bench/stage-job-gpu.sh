@@ -9,7 +9,9 @@
 # Left out, as local-mode Spark writing Parquet never loads them: rocksdbjni (72 MB; only for a disk-backed
 # UI/history store, streaming state or the external shuffle service), FFmpeg/JavaCV/JavaCPP/JavaFX (video
 # only), JUnit, and native jars for other platforms than linux x86-64.
-#   scripts/bench/stage-job-gpu.sh          CHUNK_MIB=<n> to change the chunk size, DEST=<dir> to stage elsewhere
+#   scripts/bench/stage-job-gpu.sh          CHUNK_MIB=<n> to change the chunk size, DEST=<dir> to stage elsewhere,
+#                                           VIDEO=1 to add FFmpeg, JavaCPP and JavaCV (the video benchmark writes
+#                                           its videos with JavaCV; one chunk more)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -25,8 +27,12 @@ MODULES=java.base,java.datatransfer,java.desktop,java.logging,java.management,ja
 
 # 1. Build: kernels (fatbin), udfs, spark-job with its test classes, and spark-job's classpath with 'provided'
 # Spark included (resolved in the reactor, so our modules are the jars just built).
+VIDEO=${VIDEO:-0}
+scope=compile
+skip='/org/bytedeco/|'
+if [[ $VIDEO == 1 ]]; then scope=test; skip=''; fi  # JavaCV is a test dependency
 mvn -q -B -o ${MAVEN_ARGS:-} -pl spark-job -am package dependency:build-classpath -DskipTests \
-  -Dmdep.includeScope=compile -Dmdep.outputFile=target/job.classpath
+  -Dmdep.includeScope=$scope -Dmdep.outputFile=target/job.classpath
 kernels_jar=$(ls kernels/target/vicinity-kernels-*.jar | grep -v -e '-sources\.jar$' -e '-tests\.jar$' | head -n 1)
 python3 - "$kernels_jar" <<'EOF' || echo "WARNING: the kernels jar has no CUDA fatbin (no nvcc here?): the cuda backend will fail" >&2
 import sys, zipfile
@@ -48,7 +54,7 @@ EOF
   echo "$CACHE/own/vicinity-spark-job-tests.jar"
   ls spark-job/target/vicinity-spark-job-*.jar | grep -v -e '-job\.jar$' -e '-sources\.jar$' -e '-tests\.jar$'
   tr ':' '\n' <spark-job/target/job.classpath | grep -v -E \
-    '/org/rocksdb/|/org/bytedeco/|/org/openjfx/|/org/junit/|/opentest4j/|/apiguardian/|-(osx-x86_64|osx-aarch_64|windows-x86_64|linux-aarch_64|linux-riscv64)\.jar$'
+    "/org/rocksdb/|${skip}/org/openjfx/|/org/junit/|/opentest4j/|/apiguardian/|-(osx-x86_64|osx-aarch_64|windows-x86_64|linux-aarch_64|linux-riscv64)\\.jar\$"
 } >"$CACHE/jars.txt"
 dups=$(xargs -n1 basename <"$CACHE/jars.txt" | sort | uniq -d)
 [[ -z "$dups" ]] || { echo "two jars share a name: $dups" >&2; exit 1; }

@@ -42,7 +42,10 @@ import org.apache.spark.sql.SparkSession;
  * Extra job options (e.g. {@code --partitions 16}) come from the system property {@code bench.jobArgs}; the
  * GPU precision ({@code fp32} or {@code bf16}, for the engine lines and the job alike) from {@code bench.precision}.
  * With {@code bench.task=segment} MODEL is a segmentation model directory and only the job runs ({@code --task
- * segment}; the engine lines are the classify model's).
+ * segment}; the engine lines are the classify model's). With {@code bench.task=video} MODEL is a VideoMAE directory;
+ * IMAGES H.264 MP4 videos of SIZE x (SIZE * 9 / 16) pixels, {@code bench.videoFrames} frames each (default 160) at
+ * 30 fps, are written instead of JPEGs, JOB_IMAGES video files go to the job ({@code --task video}), and the
+ * lines before it are one core's decoding rate and the bare {@code VideoPipeline} on one thread; rates in clips/s.
  *
  * <p>The last line is machine-readable: {@code RESULT key=value ...}, rates in images/s. {@code engine} is the
  * bare engine on images decoded beforehand ({@code ImageInference.runDecoded}: preprocessing on the calling
@@ -67,6 +70,17 @@ public final class JobOverheadBenchmark {
     String master = args[5];
     int jobCount = args.length > 6 ? Integer.parseInt(args[6]) : count;
 
+    String precision = System.getProperty("bench.precision", "fp32");
+    String task = System.getProperty("bench.task", "classify");
+    if (task.equals("video")) {
+      Path videos = Files.createDirectories(work.resolve("videos"));
+      double[] rates = VideoLines.run(model, videos, count, jobCount, size, batch, backend, precision);
+      double job = runJob(work, videos, model, task, backend, precision, batch, master, "clips");
+      System.out.println(String.format(Locale.ROOT, "RESULT decode1_fps=%.1f bare_clips=%.2f job_clips=%.2f"
+          + " videos=%d job_videos=%d width=%d batch=%d backend=%s precision=%s master=%s task=video", rates[0],
+          rates[1], job, count, jobCount, size, batch, backend, precision, master));
+      return;
+    }
     List<ImageInput> inputs = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
@@ -89,8 +103,6 @@ public final class JobOverheadBenchmark {
     double bareRate = Double.NaN;
     double engineRate = Double.NaN;
     double modelRate = Double.NaN;
-    String precision = System.getProperty("bench.precision", "fp32");
-    String task = System.getProperty("bench.task", "classify");
     if (task.equals("classify")) {
       double[] rates = engineLines(model, inputs, count, batch, backend, precision);
       decodeRate = rates[0];
@@ -99,11 +111,25 @@ public final class JobOverheadBenchmark {
       modelRate = rates[3];
     }
 
+    double jobRate = runJob(work, images, model, task, backend, precision, batch, master, "images");
+    System.out.println(String.format(Locale.ROOT,
+        "RESULT model=%.1f engine=%.1f bare=%.1f decode1=%.1f job=%.1f ratio_job_engine=%.3f ratio_job_model=%.3f"
+            + " images=%d job_images=%d size=%d batch=%d backend=%s precision=%s master=%s spec=%s task=%s",
+        modelRate, engineRate, bareRate, decodeRate, jobRate, jobRate / engineRate, jobRate / modelRate,
+        count, jobCount, size, batch, backend, precision, master, args[0], task));
+  }
+
+  /**
+   * The job over {@code input} (a warm-up run, then the timed one) and its summary's device usage; returns
+   * the timed run's output rows ({@code unit}: images or clips) per second.
+   */
+  static double runJob(Path work, Path input, Path model, String task, String backend, String precision, int batch,
+      String master, String unit) throws Exception {
     double jobRate;
     SparkSession spark = SparkSession.builder().master(master).appName("bench")
         .config("spark.ui.enabled", "false").getOrCreate();
     try {
-      List<String> job = new ArrayList<>(List.of("--input", images.toString(), "--model", model.toString(),
+      List<String> job = new ArrayList<>(List.of("--input", input.toString(), "--model", model.toString(),
           "--task", task, "--backend", backend, "--precision", precision, "--batch-size",
           Integer.toString(batch), "--mode", "overwrite", "--progress-interval", "0"));
       String extra = System.getProperty("bench.jobArgs", "").trim();
@@ -118,23 +144,20 @@ public final class JobOverheadBenchmark {
       long t4 = System.nanoTime();
       int rc = VicinityJob.run(job.toArray(String[]::new));
       double jobSeconds = (System.nanoTime() - t4) / 1e9;
-      jobRate = report("job (" + master + ", exit " + rc + ", listing + read + infer + Parquet + summary)", jobCount,
-          jobSeconds);
+      Dataset<Row> rows = spark.read().parquet(out.toString());
+      long rowCount = rows.count();
+      jobRate = report("job (" + master + ", exit " + rc + ", listing + read + infer + Parquet + summary)",
+          rowCount, jobSeconds, unit);
       // The device's share of the run (the summary's batches): well below 1 means the host limited the job.
       JsonNode summary = new ObjectMapper().readTree(out.resolve(RunSummary.FILE_NAME).toFile());
       System.out.println("job summary: elapsed " + summary.get("elapsed_seconds") + " s, batches "
           + summary.get("batches"));
-      Dataset<Row> rows = spark.read().parquet(out.toString());
-      System.out.println("job output: " + rows.count() + " Parquet rows, "
+      System.out.println("job output: " + rowCount + " Parquet rows, "
           + rows.filter(rows.col(OutputSchema.ERROR).isNotNull()).count() + " with errors, in " + out);
     } finally {
       spark.stop();
     }
-    System.out.println(String.format(Locale.ROOT,
-        "RESULT model=%.1f engine=%.1f bare=%.1f decode1=%.1f job=%.1f ratio_job_engine=%.3f ratio_job_model=%.3f"
-            + " images=%d job_images=%d size=%d batch=%d backend=%s precision=%s master=%s spec=%s task=%s",
-        modelRate, engineRate, bareRate, decodeRate, jobRate, jobRate / engineRate, jobRate / modelRate,
-        count, jobCount, size, batch, backend, precision, master, args[0], task));
+    return jobRate;
   }
 
   /**
@@ -221,9 +244,13 @@ public final class JobOverheadBenchmark {
   }
 
   private static double report(String what, int count, double seconds) {
+    return report(what, count, seconds, "images");
+  }
+
+  static double report(String what, long count, double seconds, String unit) {
     double rate = count / seconds;
-    System.out.println(String.format(Locale.ROOT, "%-90s %6d images %8.2f s %9.1f images/s",
-        what, count, seconds, rate));
+    System.out.println(String.format(Locale.ROOT, "%-90s %6d %s %8.2f s %9.1f %s/s",
+        what, count, unit, seconds, rate, unit));
     return rate;
   }
 }
