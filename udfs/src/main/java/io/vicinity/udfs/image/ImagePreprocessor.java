@@ -99,16 +99,24 @@ public final class ImagePreprocessor {
   }
 
   private RgbImage resizeAndCrop(RgbImage image) {
-    RgbImage resized = image;
-    if (config.doResize()) {
-      Size target = resizeTarget(new Size(image.height(), image.width()));
-      resized = PillowResize.resize(image, target.width(), target.height(), config.resample());
-      if (convNextCrops()) {
-        int edge = ((ResizeSpec.ShortestEdge) config.size()).shortestEdge();
-        resized = centerCrop(resized, edge, edge);
-      }
+    if (!config.doResize()) {
+      return config.doCenterCrop() ? centerCrop(image, config.cropSize().height(), config.cropSize().width()) : image;
     }
-    if (config.doCenterCrop()) {
+    Size target = resizeTarget(new Size(image.height(), image.width()));
+    // The first center crop after the resize is computed with it: only the pixels it keeps are resampled.
+    Size crop = null;
+    if (convNextCrops()) {
+      int edge = ((ResizeSpec.ShortestEdge) config.size()).shortestEdge();
+      crop = new Size(edge, edge);
+    } else if (config.doCenterCrop()) {
+      crop = new Size(config.cropSize().height(), config.cropSize().width());
+    }
+    RgbImage resized = crop == null
+        ? PillowResize.resize(image, target.width(), target.height(), config.resample())
+        : PillowResize.resizeRegion(image, target.width(), target.height(), config.resample(),
+            Math.floorDiv(target.width() - crop.width(), 2), Math.floorDiv(target.height() - crop.height(), 2),
+            crop.width(), crop.height());
+    if (convNextCrops() && config.doCenterCrop()) {
       resized = centerCrop(resized, config.cropSize().height(), config.cropSize().width());
     }
     return resized;
@@ -183,23 +191,8 @@ public final class ImagePreprocessor {
     if (cropHeight == image.height() && cropWidth == image.width()) {
       return image;
     }
-    int top = Math.floorDiv(image.height() - cropHeight, 2);
-    int left = Math.floorDiv(image.width() - cropWidth, 2);
-    byte[] in = image.rgb();
-    byte[] out = new byte[cropHeight * cropWidth * 3];
-    for (int y = 0; y < cropHeight; y++) {
-      int sy = top + y;
-      if (sy < 0 || sy >= image.height()) {
-        continue;
-      }
-      for (int x = 0; x < cropWidth; x++) {
-        int sx = left + x;
-        if (sx >= 0 && sx < image.width()) {
-          System.arraycopy(in, (sy * image.width() + sx) * 3, out, (y * cropWidth + x) * 3, 3);
-        }
-      }
-    }
-    return new RgbImage(cropWidth, cropHeight, out);
+    return image.region(Math.floorDiv(image.width() - cropWidth, 2), Math.floorDiv(image.height() - cropHeight, 2),
+        cropWidth, cropHeight);
   }
 
   private float[] toFloats(RgbImage image) {

@@ -1,5 +1,7 @@
 package io.vicinity.udfs.image;
 
+import java.util.Arrays;
+
 /**
  * Bit-exact port of Pillow's {@code Image.resize} for 8-bit RGB images (libImaging/Resample.c and,
  * for NEAREST, Geometry.c's scale-affine path). Our own Java, following the published algorithm:
@@ -22,16 +24,47 @@ public final class PillowResize {
   private PillowResize() {}
 
   public static RgbImage resize(RgbImage source, int width, int height, ResampleFilter filter) {
-    if (width < 1 || height < 1) {
-      throw new IllegalArgumentException("target size must be positive, got " + width + "x" + height);
+    return resizeRegion(source, width, height, filter, 0, 0, width, height);
+  }
+
+  /**
+   * The {@code regionWidth} x {@code regionHeight} pixels at ({@code left}, {@code top}) of {@code resize(source,
+   * width, height, filter)}, computing only those (a center crop after a resize needs a fraction of the
+   * image); pixels of the region outside the resized image are 0, as a crop larger than the image pads.
+   * Each output pixel is computed exactly as in the whole image.
+   */
+  public static RgbImage resizeRegion(RgbImage source, int width, int height, ResampleFilter filter, int left,
+      int top, int regionWidth, int regionHeight) {
+    if (width < 1 || height < 1 || regionWidth < 1 || regionHeight < 1) {
+      throw new IllegalArgumentException("target size must be positive, got " + width + "x" + height
+          + " (region " + regionWidth + "x" + regionHeight + ")");
     }
-    if (width == source.width() && height == source.height()) {
-      return new RgbImage(width, height, source.rgb().clone());
+    if (filter == ResampleFilter.NEAREST && (width != source.width() || height != source.height())) {
+      return nearest(source, width, height).region(left, top, regionWidth, regionHeight);
     }
-    if (filter == ResampleFilter.NEAREST) {
-      return nearest(source, width, height);
+    // The part of the region inside the resized image: columns [x0, x1), rows [y0, y1).
+    int x0 = Math.max(left, 0);
+    int x1 = Math.min(left + regionWidth, width);
+    int y0 = Math.max(top, 0);
+    int y1 = Math.min(top + regionHeight, height);
+    byte[] out = new byte[regionWidth * regionHeight * 3];
+    if (x0 >= x1 || y0 >= y1) {
+      return new RgbImage(regionWidth, regionHeight, out);
     }
-    return convolve(source, width, height, filter);
+    int columns = x1 - x0;
+    // Rows of the horizontally resampled image the vertical pass reads (all of [y0, y1) when height stays).
+    Weights vertical = height != source.height() ? weights(source.height(), height, filter) : null;
+    int firstRow = vertical != null ? vertical.first()[y0] : y0;
+    int lastRow = vertical != null ? vertical.first()[y1 - 1] + vertical.count()[y1 - 1] : y1;
+    byte[] rows = width != source.width()
+        ? horizontal(source, firstRow, lastRow, x0, x1, weights(source.width(), width, filter))
+        : columns(source, firstRow, lastRow, x0, x1);
+    byte[] pixels = vertical != null ? vertical(rows, columns, firstRow, y0, y1, vertical) : rows;
+    int stride = columns * 3;
+    for (int y = y0; y < y1; y++) {
+      System.arraycopy(pixels, (y - y0) * stride, out, ((y - top) * regionWidth + (x0 - left)) * 3, stride);
+    }
+    return new RgbImage(regionWidth, regionHeight, out);
   }
 
   /** Fixed-point weights of one pass: output i reads {@code count[i]} inputs from {@code first[i]}. */
@@ -71,38 +104,27 @@ public final class PillowResize {
     return new Weights(kernelSize, first, count, fixedPoint);
   }
 
-  private static RgbImage convolve(RgbImage source, int width, int height, ResampleFilter filter) {
-    Weights vertical = weights(source.height(), height, filter);
-    byte[] pixels = source.rgb();
-    int rowOffset = 0;
-    if (width != source.width()) {
-      // Only the source rows that the vertical pass reads are resampled horizontally.
-      int firstRow = vertical.first()[0];
-      int lastRow = vertical.first()[height - 1] + vertical.count()[height - 1];
-      pixels = horizontal(source, firstRow, lastRow, width, weights(source.width(), width, filter));
-      rowOffset = firstRow;
-    }
-    if (height != source.height()) {
-      pixels = vertical(pixels, width, rowOffset, height, vertical);
-    }
-    return new RgbImage(width, height, pixels);
-  }
-
-  private static byte[] horizontal(RgbImage source, int firstRow, int lastRow, int width, Weights w) {
+  /** Source rows [firstRow, lastRow), columns [x0, x1) of each, horizontally resampled to the output width. */
+  private static byte[] horizontal(RgbImage source, int firstRow, int lastRow, int x0, int x1, Weights w) {
     byte[] in = source.rgb();
     int inStride = source.width() * 3;
-    byte[] out = new byte[(lastRow - firstRow) * width * 3];
+    int kernelSize = w.kernelSize();
+    int[] first = w.first();
+    int[] count = w.count();
+    int[] fixedPoint = w.fixedPoint();
+    byte[] out = new byte[(lastRow - firstRow) * (x1 - x0) * 3];
     int o = 0;
     for (int y = firstRow; y < lastRow; y++) {
       int rowStart = y * inStride;
-      for (int x = 0; x < width; x++) {
-        int k = x * w.kernelSize();
-        int p = rowStart + w.first()[x] * 3;
+      for (int x = x0; x < x1; x++) {
+        int k = x * kernelSize;
+        int end = k + count[x];
+        int p = rowStart + first[x] * 3;
         int r = 1 << (PRECISION_BITS - 1);
         int g = r;
         int b = r;
-        for (int i = 0; i < w.count()[x]; i++, p += 3) {
-          int weight = w.fixedPoint()[k + i];
+        for (; k < end; k++, p += 3) {
+          int weight = fixedPoint[k];
           r += (in[p] & 0xFF) * weight;
           g += (in[p + 1] & 0xFF) * weight;
           b += (in[p + 2] & 0xFF) * weight;
@@ -115,21 +137,38 @@ public final class PillowResize {
     return out;
   }
 
-  /** {@code in} holds rows starting at source row {@code rowOffset}, {@code width} pixels each. */
-  private static byte[] vertical(byte[] in, int width, int rowOffset, int height, Weights w) {
-    int stride = width * 3;
-    byte[] out = new byte[height * stride];
-    for (int y = 0; y < height; y++) {
+  /** Source rows [firstRow, lastRow), columns [x0, x1) of each, as they are (the width does not change). */
+  private static byte[] columns(RgbImage source, int firstRow, int lastRow, int x0, int x1) {
+    int stride = (x1 - x0) * 3;
+    byte[] out = new byte[(lastRow - firstRow) * stride];
+    for (int y = firstRow; y < lastRow; y++) {
+      System.arraycopy(source.rgb(), (y * source.width() + x0) * 3, out, (y - firstRow) * stride, stride);
+    }
+    return out;
+  }
+
+  /**
+   * Output rows [y0, y1) from {@code in}, which holds rows from {@code rowOffset} on, {@code columns} pixels each.
+   * Tap by tap over a whole row, so the inner loop runs over contiguous bytes.
+   */
+  private static byte[] vertical(byte[] in, int columns, int rowOffset, int y0, int y1, Weights w) {
+    int stride = columns * 3;
+    byte[] out = new byte[(y1 - y0) * stride];
+    int[] sum = new int[stride];
+    for (int y = y0; y < y1; y++) {
+      Arrays.fill(sum, 1 << (PRECISION_BITS - 1));
       int k = y * w.kernelSize();
       int start = (w.first()[y] - rowOffset) * stride;
-      int o = y * stride;
-      for (int c = 0; c < stride; c++) {
-        int sum = 1 << (PRECISION_BITS - 1);
-        int p = start + c;
-        for (int i = 0; i < w.count()[y]; i++, p += stride) {
-          sum += (in[p] & 0xFF) * w.fixedPoint()[k + i];
+      for (int i = 0; i < w.count()[y]; i++) {
+        int weight = w.fixedPoint()[k + i];
+        int p = start + i * stride;
+        for (int c = 0; c < stride; c++) {
+          sum[c] += (in[p + c] & 0xFF) * weight;
         }
-        out[o + c] = clip8(sum);
+      }
+      int o = (y - y0) * stride;
+      for (int c = 0; c < stride; c++) {
+        out[o + c] = clip8(sum[c]);
       }
     }
     return out;

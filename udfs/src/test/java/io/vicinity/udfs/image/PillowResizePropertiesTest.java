@@ -36,6 +36,27 @@ class PillowResizePropertiesTest {
     assertNotSame(source.rgb(), out.rgb());
   }
 
+  /** A region (a center crop, or one reaching outside the image) is the same pixels as the whole resize's. */
+  @ParameterizedTest
+  @EnumSource(ResampleFilter.class)
+  void regionIsTheWholeResizesPixels(ResampleFilter filter) {
+    Random random = new Random(filter.ordinal());
+    RgbImage source = noise(37, 29, 5);
+    int[][] sizes = {{20, 15}, {37, 12}, {14, 29}, {37, 29}, {90, 61}, {53, 20}};
+    for (int[] size : sizes) {
+      RgbImage whole = PillowResize.resize(source, size[0], size[1], filter);
+      for (int trial = 0; trial < 12; trial++) {
+        int w = 1 + random.nextInt(size[0] + 6);
+        int h = 1 + random.nextInt(size[1] + 6);
+        int left = random.nextInt(size[0] + 8) - 4 - (trial % 3 == 0 ? w : 0);
+        int top = random.nextInt(size[1] + 8) - 4;
+        RgbImage region = PillowResize.resizeRegion(source, size[0], size[1], filter, left, top, w, h);
+        assertArrayEquals(whole.region(left, top, w, h).rgb(), region.rgb(),
+            filter + " " + size[0] + "x" + size[1] + " region " + w + "x" + h + " at " + left + "," + top);
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(ResampleFilter.class)
   void horizontalGradientStaysMonotonic(ResampleFilter filter) {
