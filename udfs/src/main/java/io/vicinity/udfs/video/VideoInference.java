@@ -38,6 +38,8 @@ public final class VideoInference implements AutoCloseable {
   private final VideoMaeModel model;
   private final ReentrantLock forwardLock = new ReentrantLock();
   private final DeviceUsage usage = new DeviceUsage();
+  /** The preprocessor's rescale + normalize per channel and byte, applied to decoded clips on the device. */
+  private final float[] channelValues;
 
   private VideoInference(String modelName, InferenceOptions options, VideoAttention attention,
       VideoPreprocessing preprocessing, Backend backend, VideoMaeModel model) {
@@ -45,6 +47,7 @@ public final class VideoInference implements AutoCloseable {
     this.options = options;
     this.attention = attention;
     this.preprocessing = preprocessing;
+    this.channelValues = preprocessing.channelValues();
     this.backend = backend;
     this.model = model;
   }
@@ -103,8 +106,9 @@ public final class VideoInference implements AutoCloseable {
 
   /**
    * As {@link #run(List)}, with the preprocessed pixels of each forward pass written once into one allocation
-   * from {@code memory} (off the heap, may block until there is room; null: a float[] on the heap), read in
-   * place by the backend and freed right after the pass. A thread holds at most one allocation and takes it
+   * from {@code memory} (off the heap, may block until there is room; null: a buffer of its own), read in
+   * place by the backend and freed right after the pass. Decoded clips wait as their resized RGB bytes, a
+   * quarter of the float32 values, which the backend maps to the model's input on the device. A thread holds at most one allocation and takes it
    * holding none, so threads sharing a bounded {@code memory} cannot deadlock on it.
    */
   public List<ClipResult> run(List<VideoClip> clips, PixelMemory memory) throws InterruptedException {
@@ -115,7 +119,9 @@ public final class VideoInference implements AutoCloseable {
       VideoClip clip = clips.get(i);
       try {
         Shaped s = shape(i, clip);
-        byShape.computeIfAbsent(List.of(clip.frames(), s.height(), s.width()), k -> new ArrayList<>()).add(s);
+        // Decoded clips go to the device as bytes, model-ready ones as floats: they never share a pass.
+        byShape.computeIfAbsent(List.of(clip.frames(), s.height(), s.width(), clip.rgb() != null ? 1 : 0),
+            k -> new ArrayList<>()).add(s);
       } catch (RuntimeException e) {
         results[i] = ClipResult.failed(clip.id(), clip.id() + ": cannot preprocess clip: " + e.getMessage());
       }
@@ -130,7 +136,8 @@ public final class VideoInference implements AutoCloseable {
 
   /** A clip and the size of its frames after preprocessing. */
   private record Shaped(int index, VideoClip clip, int height, int width) {
-    int floats() {
+    /** The clip's preprocessed values (bytes, for a decoded clip). */
+    int values() {
       return Math.toIntExact((long) clip.frames() * height * width * 3);
     }
   }
@@ -146,10 +153,11 @@ public final class VideoInference implements AutoCloseable {
   private void inferBatch(List<Shaped> batch, ClipResult[] results, PixelMemory memory)
       throws InterruptedException {
     Shaped first = batch.get(0);
-    int per = first.floats();
+    int per = first.values();
     Stacked pixels;
     try {
-      pixels = Stacked.allocate(memory, first.clip().id(), Math.multiplyExact(per, batch.size()));
+      pixels = Stacked.allocate(memory, first.clip().id(), Math.multiplyExact(per, batch.size()),
+          first.clip().rgb() != null);
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
         // Halves: a batch larger than the memory's limit usually fits at half the size.
@@ -211,8 +219,8 @@ public final class VideoInference implements AutoCloseable {
     }
   }
 
-  /** The first {@code floats} values of {@code pixels} as {@code batch} clips shaped like {@code shape}. */
-  private VideoMaeModel.Output forwardExclusive(Stacked pixels, int floats, int batch, Shaped shape) {
+  /** The first {@code values} values of {@code pixels} as {@code batch} clips shaped like {@code shape}. */
+  private VideoMaeModel.Output forwardExclusive(Stacked pixels, int values, int batch, Shaped shape) {
     int size = model.config().imageSize();
     if (shape.height() != size || shape.width() != size) {
       throw new IllegalArgumentException("frames are " + shape.width() + "x" + shape.height()
@@ -221,7 +229,7 @@ public final class VideoInference implements AutoCloseable {
     forwardLock.lock();
     long start = System.nanoTime();
     try {
-      return pixels.forward(model, floats, batch, shape.clip().frames(), attention);
+      return pixels.forward(model, values, batch, shape.clip().frames(), attention, channelValues);
     } finally {
       usage.record(batch, System.nanoTime() - start);
       forwardLock.unlock();
@@ -229,36 +237,46 @@ public final class VideoInference implements AutoCloseable {
   }
 
   /**
-   * The clips of one forward pass, stacked [batch, frames, height, width, 3]: a float[] on the heap, or one
-   * allocation from a {@link PixelMemory} that the backend reads in place.
+   * The clips of one forward pass, stacked [batch, frames, height, width, 3]: decoded clips as their resized
+   * RGB bytes, which the backend maps to the model's values on the device; model-ready clips as float32. Either
+   * is one allocation from a {@link PixelMemory} that the backend reads in place, or, without one, a direct
+   * buffer (bytes) or a float[] on the heap.
    */
   private static final class Stacked implements AutoCloseable {
     private final float[] heap;
+    private final ByteBuffer buffer; // bytes or little-endian float32; null for heap
     private final PixelMemory.Pixels offHeap;
+    private final boolean rgb;
 
-    private Stacked(float[] heap, PixelMemory.Pixels offHeap) {
+    private Stacked(float[] heap, ByteBuffer buffer, PixelMemory.Pixels offHeap, boolean rgb) {
       this.heap = heap;
+      this.buffer = buffer;
       this.offHeap = offHeap;
+      this.rgb = rgb;
     }
 
-    static Stacked allocate(PixelMemory memory, String id, int floats) throws InterruptedException {
-      return memory == null ? new Stacked(new float[floats], null) : new Stacked(null, memory.allocate(id, floats));
+    static Stacked allocate(PixelMemory memory, String id, int values, boolean rgb) throws InterruptedException {
+      if (memory != null) {
+        PixelMemory.Pixels p = rgb ? memory.allocateBytes(id, values) : memory.allocate(id, values);
+        return new Stacked(null, p.buffer(), p, rgb);
+      }
+      return rgb ? new Stacked(null, ByteBuffer.allocateDirect(values), null, true)
+          : new Stacked(new float[values], null, null, false);
     }
 
-    /** Preprocesses (or copies, when model-ready) {@code clip}'s {@code floats} values to value {@code at}. */
-    void write(int at, int floats, VideoClip clip, VideoPreprocessing preprocessing) {
+    /** Preprocesses (or copies, when model-ready) {@code clip}'s {@code values} values to value {@code at}. */
+    void write(int at, int values, VideoClip clip, VideoPreprocessing preprocessing) {
       if (heap != null) {
-        float[] values = clip.pixels() != null ? clip.pixels()
-            : preprocessing.preprocess(clip.rgb(), clip.frames(), clip.height(), clip.width());
-        System.arraycopy(values, 0, heap, at, floats);
+        System.arraycopy(clip.pixels(), 0, heap, at, values); // only model-ready clips wait on the heap
         return;
       }
-      ByteBuffer slot = offHeap.buffer().duplicate().clear().position(4 * at).limit(4 * (at + floats)).slice()
+      int size = rgb ? 1 : 4;
+      ByteBuffer slot = buffer.duplicate().clear().position(size * at).limit(size * (at + values)).slice()
           .order(ByteOrder.LITTLE_ENDIAN);
-      if (clip.pixels() != null) {
-        slot.asFloatBuffer().put(clip.pixels());
+      if (rgb) {
+        preprocessing.resizeAndCropInto(clip.rgb(), clip.frames(), clip.height(), clip.width(), slot);
       } else {
-        preprocessing.preprocessInto(clip.rgb(), clip.frames(), clip.height(), clip.width(), slot);
+        slot.asFloatBuffer().put(clip.pixels());
       }
     }
 
@@ -269,14 +287,18 @@ public final class VideoInference implements AutoCloseable {
       }
     }
 
-    /** A forward pass over the first {@code floats} values (fewer than allocated when a clip failed). */
-    VideoMaeModel.Output forward(VideoMaeModel model, int floats, int batch, int frames, VideoAttention attention) {
+    /** A forward pass over the first {@code values} values (fewer than allocated when a clip failed). */
+    VideoMaeModel.Output forward(VideoMaeModel model, int values, int batch, int frames, VideoAttention attention,
+        float[] channelValues) {
       if (heap != null) {
-        float[] pixels = floats == heap.length ? heap : Arrays.copyOf(heap, floats);
+        float[] pixels = values == heap.length ? heap : Arrays.copyOf(heap, values);
         return model.forward(pixels, batch, frames, attention, false);
       }
-      ByteBuffer pixels = offHeap.buffer().duplicate().clear().limit(4 * floats);
-      return model.forward(pixels, batch, frames, attention, false);
+      if (rgb) {
+        ByteBuffer bytes = buffer.duplicate().clear().limit(values);
+        return model.forward(List.of(bytes), channelValues, batch, frames, attention, false);
+      }
+      return model.forward(buffer.duplicate().clear().limit(4 * values), batch, frames, attention, false);
     }
 
     @Override

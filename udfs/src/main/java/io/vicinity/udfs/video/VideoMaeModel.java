@@ -179,7 +179,7 @@ public final class VideoMaeModel implements AutoCloseable {
    * with height = width = image_size and frames a multiple of tubelet_size, and copies the results back.
    */
   public Output forward(float[] pixels, int batch, int frames, VideoAttention attention, boolean keepLastHidden) {
-    return forward(4L * pixels.length, shape -> backend.fromHost(pixels, shape), batch, frames, attention,
+    return forward(pixels.length, shape -> backend.fromHost(pixels, shape), batch, frames, attention,
         keepLastHidden);
   }
 
@@ -188,20 +188,36 @@ public final class VideoMaeModel implements AutoCloseable {
    * its remaining bytes little-endian float32; the backend reads them in place (no float[] in between).
    */
   public Output forward(ByteBuffer pixels, int batch, int frames, VideoAttention attention, boolean keepLastHidden) {
-    return forward(pixels.remaining(), shape -> backend.fromHost(pixels, shape), batch, frames, attention,
+    return forward(pixels.remaining() / 4, shape -> backend.fromHost(pixels, shape), batch, frames, attention,
         keepLastHidden);
   }
 
-  /** {@code upload} makes the input tensor of the shape it is given from {@code bytes} of float32 pixels. */
-  private Output forward(long bytes, Function<int[], Tensor> upload, int batch, int frames, VideoAttention attention,
+  /**
+   * As {@link #forward(float[], int, int, VideoAttention, boolean)} for clips as their resized uint8 RGB bytes
+   * (direct buffers, in order, together [batch, frames, height, width, channels]); the value of byte v in
+   * channel c is {@code channelValues[c * 256 + v]} (the preprocessor's rescale and normalize), applied on the
+   * device ({@code Backend.fromHostBytes}): on a GPU only the bytes cross PCIe.
+   */
+  public Output forward(List<ByteBuffer> rgb, float[] channelValues, int batch, int frames, VideoAttention attention,
+      boolean keepLastHidden) {
+    long bytes = 0;
+    for (ByteBuffer b : rgb) {
+      bytes += b.remaining();
+    }
+    return forward(bytes, shape -> backend.fromHostBytes(rgb, channelValues, shape), batch, frames, attention,
+        keepLastHidden);
+  }
+
+  /** {@code upload} makes the input tensor of the shape it is given from {@code values} pixel values. */
+  private Output forward(long values, Function<int[], Tensor> upload, int batch, int frames, VideoAttention attention,
       boolean keepLastHidden) {
     int size = config.imageSize();
     int channels = config.numChannels();
     long expected = (long) batch * frames * size * size * channels;
-    if (batch < 1 || frames < config.tubeletSize() || frames % config.tubeletSize() != 0 || bytes != 4 * expected) {
+    if (batch < 1 || frames < config.tubeletSize() || frames % config.tubeletSize() != 0 || values != expected) {
       throw new IllegalArgumentException("VideoMAE forward: expected [batch, frames, " + size + ", " + size + ", "
           + channels + "] with frames a multiple of tubelet_size " + config.tubeletSize() + "; got batch " + batch
-          + ", frames " + frames + ", " + bytes / 4 + " values");
+          + ", frames " + frames + ", " + values + " values");
     }
     int latentFrames = frames / config.tubeletSize();
     int grid = config.grid();

@@ -92,6 +92,30 @@ public final class VideoPreprocessing {
     }
   }
 
+  /**
+   * The clip's frames resized and cropped, as uint8 RGB [frames, h', w', 3], written into {@code out} from
+   * position 0: {@link #preprocess}'s values are {@link #channelValues()} of these bytes (a device finishes the
+   * preprocessing from a quarter of the float32 bytes). {@code out} must hold exactly the clip's bytes.
+   */
+  public void resizeAndCropInto(byte[] rgb, int frameCount, int height, int width, ByteBuffer out) {
+    int frameBytes = frameBytes(rgb, frameCount, height, width);
+    ImagePreprocessor.Size size = outputSize(height, width);
+    int outFrame = size.height() * size.width() * 3;
+    if (out.capacity() != (long) frameCount * outFrame) {
+      throw new IllegalArgumentException("clip of " + frameCount + " frames of " + size.width() + "x"
+          + size.height() + " x 3 bytes needs " + (long) frameCount * outFrame + " bytes, got " + out.capacity());
+    }
+    for (int f = 0; f < frameCount; f++) {
+      ByteBuffer slot = out.duplicate().clear().position(f * outFrame).limit((f + 1) * outFrame).slice();
+      frames.resizeAndCropInto(frame(rgb, f, frameBytes, height, width), slot);
+    }
+  }
+
+  /** The value of byte v in channel c is {@code channelValues()[c * 256 + v]} (rescale and normalize). */
+  public float[] channelValues() {
+    return frames.channelValues();
+  }
+
   private static int frameBytes(byte[] rgb, int frameCount, int height, int width) {
     int frameBytes = height * width * 3;
     if (frameCount < 1 || rgb.length != (long) frameCount * frameBytes) {

@@ -58,4 +58,34 @@ class VideoInferenceCudaTest {
       }
     }
   }
+
+  /**
+   * Decoded clips go to the GPU as their resized bytes and are mapped to values there ({@code fromHostBytes}):
+   * the results of the same clips preprocessed to float32 on the host, bit for bit, and Hugging Face's logits.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"fp32", "bf16"})
+  void decodedClipsTravelAsBytesWithTheHostFloatsResults(String precision) throws Exception {
+    DinatCudaParityTest.gpuOrSkip(Precision.computeType(precision)).close();
+    Path dir = Fixtures.dir("fixtures/videomae/cls_keybias");
+    List<VideoClip> rgb = VideoFixtures.readRgbClips(dir.resolve("frames_u8.npy"));
+    InferenceOptions options = new InferenceOptions(3, true, 4, "cuda", precision);
+    try (VideoInference video = VideoInference.open(dir.resolve("model"), options, VideoAttention.DENSE)) {
+      List<ClipResult> floats = video.run(VideoFixtures.preprocessedOnHost(dir.resolve("model"), rgb));
+      DirectPixelMemory memory = new DirectPixelMemory(Integer.MAX_VALUE);
+      List<ClipResult> bytes = video.run(rgb, memory);
+      assertEquals(1, memory.allocations(), "one pass of bytes");
+      assertEquals(0, memory.open(), "freed after the pass");
+      double[][] reference = Compare.rows(Npy.read(dir.resolve("logits.npy")).doubles(), rgb.size());
+      for (int i = 0; i < rgb.size(); i++) {
+        assertTrue(bytes.get(i).ok(), bytes.get(i).error());
+        assertArrayEquals(floats.get(i).embedding(), bytes.get(i).embedding(), "embedding of clip " + i);
+        assertArrayEquals(floats.get(i).logits(), bytes.get(i).logits(), "logits of clip " + i);
+        double error = Compare.maxRelativeError(bytes.get(i).logits(), reference[i]);
+        System.out.printf("[gpu-parity] video rgb bytes->logits %s clip %d: relative error %.3g%n", precision, i,
+            error);
+        assertTrue(error < (precision.equals("fp32") ? 1e-4 : 1e-2), precision + " clip " + i + ": " + error);
+      }
+    }
+  }
 }

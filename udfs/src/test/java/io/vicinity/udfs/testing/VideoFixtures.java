@@ -1,8 +1,17 @@
 package io.vicinity.udfs.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vicinity.udfs.image.ImagePreprocessor;
 import io.vicinity.udfs.video.VideoAttention;
+import io.vicinity.udfs.video.VideoClip;
+import io.vicinity.udfs.video.VideoPreprocessing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /** Reads the fixtures of scripts/reference/make_videomae_fixtures.py. */
 public final class VideoFixtures {
@@ -17,6 +26,40 @@ public final class VideoFixtures {
     int[] s = a.shape();
     float[] channelsLast = Layouts.toChannelsLast(a.floats(), s[0] * s[1], s[2], s[3], s[4]);
     return new Clips(s[0], s[1], s[3], s[4], channelsLast);
+  }
+
+  /** frames_u8.npy, uint8 frames [N, T, H0, W0, 3] before preprocessing, as decoded clips "clip0", "clip1", ... */
+  public static List<VideoClip> readRgbClips(Path file) {
+    Npy.Array frames = Npy.read(file);
+    int[] s = frames.shape();
+    byte[] all = frames.bytes();
+    int per = s[1] * s[2] * s[3] * 3;
+    List<VideoClip> clips = new ArrayList<>();
+    for (int i = 0; i < s[0]; i++) {
+      clips.add(VideoClip.ofRgb("clip" + i, s[1], s[2], s[3], Arrays.copyOfRange(all, i * per, (i + 1) * per)));
+    }
+    return clips;
+  }
+
+  /**
+   * {@code clips} preprocessed on the host to float32 by the model directory's preprocessor_config.json, as
+   * model-ready clips of the same ids.
+   */
+  public static List<VideoClip> preprocessedOnHost(Path modelDir, List<VideoClip> clips) {
+    VideoPreprocessing host;
+    try {
+      host = VideoPreprocessing.fromJson(new ObjectMapper().readTree(
+          modelDir.resolve("preprocessor_config.json").toFile()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<VideoClip> out = new ArrayList<>();
+    for (VideoClip c : clips) {
+      ImagePreprocessor.Size size = host.outputSize(c.height(), c.width());
+      out.add(VideoClip.ofPixels(c.id(), c.frames(), size.height(), size.width(),
+          host.preprocess(c.rgb(), c.frames(), c.height(), c.width())));
+    }
+    return out;
   }
 
   /** One entry of masks.json (a radial or 3-D neighborhood mode) as the attention our model takes. */
