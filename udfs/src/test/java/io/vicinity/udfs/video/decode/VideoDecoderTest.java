@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vicinity.udfs.image.RgbImage;
+import io.vicinity.udfs.testing.Fixtures;
+import io.vicinity.udfs.testing.Npy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,24 @@ class VideoDecoderTest {
       assertEquals(null, d.next());
       assertEquals(null, d.next(), "stays at the end");
       assertEquals(7, d.framesDecoded());
+    }
+  }
+
+  /**
+   * 4:2:0 video converted to RGB as OpenCV's FFmpeg reader does, byte for byte (scripts/reference/
+   * make_video_decode_fixture.py: uniform noise, so chroma upsampling and rounding both show).
+   */
+  @Test
+  void yuvFramesBecomeTheRgbOpenCvReads() {
+    Path fixture = Fixtures.dir("fixtures/video-decode");
+    Npy.Array expected = Npy.read(fixture.resolve("noise_mpeg4_rgb.npy"));
+    int[] s = expected.shape();
+    int per = s[1] * s[2] * 3;
+    List<DecodedFrame> frames = VideoDecoder.readAll("noise_mpeg4.mp4", fixture.resolve("noise_mpeg4.mp4"));
+    assertEquals(s[0], frames.size());
+    for (int i = 0; i < s[0]; i++) {
+      assertArrayEquals(Arrays.copyOfRange(expected.bytes(), i * per, (i + 1) * per), frames.get(i).image().rgb(),
+          "frame " + i);
     }
   }
 
