@@ -20,6 +20,63 @@ __device__ void byte_lookup(const float* __restrict__ table, const unsigned char
   __syncthreads();
   for (i64 i = global_tid(); i < n; i += global_stride()) out[i] = from_f<T>(t[(int)(i % channels) * 256 + in[i]]);
 }
+__device__ __forceinline__ int clip8(int fixed_point) { return min(max(fixed_point >> 22, 0), 255); }
+// ByteResample (ByteResample.java) of RGB images, then the per-channel table: one thread per output pixel runs
+// the horizontal pass on each source row the vertical pass reads (clipped to 8 bits, as the host's two passes
+// do) and the vertical pass on those; integer arithmetic, so the bytes are the host's exactly. plan: source
+// height and width, vertical size and kernel size, horizontal size and kernel size, region top, left, height
+// and width, then the vertical pass's first[], count[], weights[] and the horizontal pass's.
+template <typename T>
+__device__ void resample_lookup(const float* __restrict__ table, const int* __restrict__ plan,
+                                const unsigned char* __restrict__ in, T* __restrict__ out, i64 pixels) {
+  __shared__ float t[3 * 256];
+  for (int i = threadIdx.x; i < 3 * 256; i += blockDim.x) t[i] = table[i];
+  __syncthreads();
+  const int src_h = plan[0], src_w = plan[1], v_size = plan[2], v_k = plan[3], h_size = plan[4], h_k = plan[5];
+  const int top = plan[6], left = plan[7], out_h = plan[8], out_w = plan[9];
+  const int* v_first = plan + 10;
+  const int* v_count = v_first + v_size;
+  const int* v_weights = v_count + v_size;
+  const int* h_first = v_weights + (i64)v_size * v_k;
+  const int* h_count = h_first + h_size;
+  const int* h_weights = h_count + h_size;
+  const int half = 1 << 21;
+  for (i64 i = global_tid(); i < pixels; i += global_stride()) {
+    const int x = (int)(i % out_w) + left;
+    const i64 rest = i / out_w;
+    const int y = (int)(rest % out_h) + top;
+    const i64 image = rest / out_h;
+    int r = 0, g = 0, b = 0;  // outside the resized image: byte 0, as a padding crop gives
+    if (x >= 0 && x < h_size && y >= 0 && y < v_size) {
+      const unsigned char* src = in + image * src_h * src_w * 3;
+      const int hf = h_first[x], hc = h_count[x];
+      const int* hw = h_weights + (i64)x * h_k;
+      const int vf = v_first[y], vc = v_count[y];
+      const int* vw = v_weights + (i64)y * v_k;
+      int ar = half, ag = half, ab = half;
+      for (int k = 0; k < vc; k++) {
+        const unsigned char* p = src + ((i64)(vf + k) * src_w + hf) * 3;
+        int hr = half, hg = half, hb = half;
+        for (int j = 0; j < hc; j++, p += 3) {
+          const int w = hw[j];
+          hr += p[0] * w;
+          hg += p[1] * w;
+          hb += p[2] * w;
+        }
+        const int w = vw[k];
+        ar += clip8(hr) * w;
+        ag += clip8(hg) * w;
+        ab += clip8(hb) * w;
+      }
+      r = clip8(ar);
+      g = clip8(ag);
+      b = clip8(ab);
+    }
+    out[3 * i] = from_f<T>(t[r]);
+    out[3 * i + 1] = from_f<T>(t[256 + g]);
+    out[3 * i + 2] = from_f<T>(t[512 + b]);
+  }
+}
 template <typename T> __device__ void add(const T* __restrict__ a, const T* __restrict__ b, T* __restrict__ out, i64 n) {
   for (i64 i = global_tid(); i < n; i += global_stride()) out[i] = from_f<T>(to_f(a[i]) + to_f(b[i]));
 }
@@ -65,6 +122,10 @@ __device__ void concat_slice(const T* __restrict__ in, T* __restrict__ out, i64 
   extern "C" __global__ void vc_byte_lookup_##S(const float* table, const unsigned char* in, T* out, long long n, int channels) { \
     vc::byte_lookup<T>(table, in, out, n, channels);                                                                              \
   }                                                                                                                                \
+  extern "C" __global__ void vc_resample_lookup_##S(const float* table, const int* plan, const unsigned char* in, T* out,      \
+                                                  long long pixels) {                                                          \
+    vc::resample_lookup<T>(table, plan, in, out, pixels);                                                                      \
+  }                                                                                                                            \
   extern "C" __global__ void vc_add_##S(const T* a, const T* b, T* out, long long n) { vc::add<T>(a, b, out, n); }                 \
   extern "C" __global__ void vc_activation_##S(const T* in, T* out, long long n, int act) { vc::activation<T>(in, out, n, act); }  \
   extern "C" __global__ void vc_batch_norm_##S(const T* x, const T* mean, const T* var, const T* gamma, const T* beta, T* out,     \

@@ -49,6 +49,32 @@ public interface Backend extends AutoCloseable {
    */
   Tensor fromHostBytes(List<ByteBuffer> direct, float[] values, int... shape);
 
+  /**
+   * As {@link #fromHostBytes(List, float[], int...)}, each image resampled first: the buffers' remaining bytes
+   * are images of {@code resample.sourceBytes()} bytes each (sourceHeight x sourceWidth x 3), and each becomes
+   * the region {@link ByteResample#apply} computes, then the table's values; shape is [..., resample.height(),
+   * resample.width(), 3]. On a GPU the decoded bytes cross PCIe and the resample (Pillow's resize and a crop)
+   * runs on the device, so the host only decodes.
+   */
+  Tensor fromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values, int... shape);
+
+  /** The argument checks of the resampling {@link #fromHostBytes}; returns the number of images. */
+  static int checkFromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values, int... shape) {
+    Shapes.require(direct != null && resample != null && values != null && shape.length >= 3, "fromHostBytes",
+        "needs buffers, a resample, a value table and a shape [..., height, width, 3], got shape", shape);
+    Shapes.require(shape[shape.length - 1] == ByteResample.CHANNELS && shape[shape.length - 2] == resample.width()
+        && shape[shape.length - 3] == resample.height(), "fromHostBytes", "resample to " + resample.width() + "x"
+        + resample.height() + " x 3 does not give the trailing dimensions of", shape);
+    Shapes.require(values.length == ByteResample.CHANNELS * 256, "fromHostBytes",
+        values.length + " table values (need 256 per channel) for the RGB images of", shape);
+    long images = Shapes.numel(shape) / resample.outputBytes();
+    long bytes = directBytes(direct, shape);
+    Shapes.require(bytes == images * resample.sourceBytes() && bytes <= Integer.MAX_VALUE, "fromHostBytes", bytes
+        + " bytes in " + direct.size() + " buffers for " + images + " images of " + resample.sourceWidth() + "x"
+        + resample.sourceHeight() + " RGB (at most 2 GiB) into", shape);
+    return (int) images;
+  }
+
   /** The argument checks {@link #fromHostBytes} makes on every backend; returns the number of bytes. */
   static long checkFromHostBytes(List<ByteBuffer> direct, float[] values, int... shape) {
     Shapes.require(direct != null && values != null && shape.length > 0, "fromHostBytes",
@@ -56,13 +82,19 @@ public interface Backend extends AutoCloseable {
     int channels = shape[shape.length - 1];
     Shapes.require(channels >= 1 && channels <= 4 && values.length == channels * 256, "fromHostBytes",
         values.length + " table values for " + channels + " channels (need 256 per channel, 1..4 channels) of", shape);
+    long bytes = directBytes(direct, shape);
+    Shapes.require(bytes == Shapes.numel(shape), "fromHostBytes", bytes + " bytes in " + direct.size()
+        + " buffers for the numel of", shape);
+    return bytes;
+  }
+
+  /** The remaining bytes of direct buffers (all must be direct). */
+  private static long directBytes(List<ByteBuffer> direct, int... shape) {
     long bytes = 0;
     for (ByteBuffer b : direct) {
       Shapes.require(b.isDirect(), "fromHostBytes", "needs direct buffers, got " + b + " for", shape);
       bytes += b.remaining();
     }
-    Shapes.require(bytes == Shapes.numel(shape), "fromHostBytes", bytes + " bytes in " + direct.size()
-        + " buffers for the numel of", shape);
     return bytes;
   }
 

@@ -7,6 +7,7 @@ import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.AttentionMask;
 import io.vicinity.kernels.ArenaStack;
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.kernels.BackendKind;
 import io.vicinity.kernels.ClassMaps;
 import io.vicinity.kernels.DType;
@@ -120,6 +121,25 @@ public final class CpuBackend implements Backend {
     int at = 0;
     for (ByteBuffer b : direct) {
       at = Backend.mapBytes(b, values, channels, data, at);
+    }
+    return new CpuTensor(this, shape, data);
+  }
+
+  @Override
+  public Tensor fromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values, int... shape) {
+    checkNotClosed("fromHostBytes");
+    checkShape("fromHostBytes", shape);
+    int images = Backend.checkFromHostBytes(direct, resample, values, shape);
+    byte[] sources = new byte[images * resample.sourceBytes()];
+    int at = 0;
+    for (ByteBuffer b : direct) {
+      b.duplicate().get(sources, at, b.remaining());
+      at += b.remaining();
+    }
+    float[] data = new float[(int) Shapes.numel(shape)];
+    for (int i = 0; i < images; i++) {
+      ByteBuffer region = ByteBuffer.wrap(resample.apply(sources, i * resample.sourceBytes()));
+      Backend.mapBytes(region, values, ByteResample.CHANNELS, data, i * resample.outputBytes());
     }
     return new CpuTensor(this, shape, data);
   }

@@ -10,6 +10,7 @@ import io.vicinity.kernels.Activation;
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.ArenaStack;
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.kernels.BackendKind;
 import io.vicinity.kernels.ClassMaps;
 import io.vicinity.kernels.DType;
@@ -262,6 +263,56 @@ public final class CudaBackend implements Backend {
       launcher.launch1d(KernelCatalog.kernel("byte_lookup", computeType), bytes, () -> "fromHostBytes of " + bytes,
           Pointer.to(tmp.ptr()), Pointer.to(tmp.ptr().offset(table.capacity())), Pointer.to(t.ptr("fromHostBytes")),
           Pointer.to(new long[] {bytes}), Pointer.to(new int[] {channels}));
+    } finally {
+      pool.release(tmp);
+    }
+    sync("fromHostBytes");
+    return t;
+  }
+
+  /**
+   * Decoded images -> device, resampled there: the table, the plan's index and weight arrays and the images' bytes
+   * go up in one staged copy, then one kernel computes each output pixel's two passes (the horizontal pass for
+   * each row the vertical one reads, clipped to 8 bits as on the host) and writes its table values.
+   */
+  @Override
+  public synchronized Tensor fromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values,
+      int... shape) {
+    enter();
+    Backend.checkFromHostBytes(direct, resample, values, shape);
+    CudaTensor t = newTensor("fromHostBytes", shape);
+    ByteResample.Pass v = resample.vertical();
+    ByteResample.Pass h = resample.horizontal();
+    // The plan as the kernel reads it: its sizes, then the passes' arrays (resample_lookup in elementwise.cu).
+    int[] sizes = {resample.sourceHeight(), resample.sourceWidth(), v.size(), v.kernelSize(), h.size(),
+        h.kernelSize(), resample.top(), resample.left(), resample.height(), resample.width()};
+    int planInts = sizes.length + v.size() * 2 + v.weights().length + h.size() * 2 + h.weights().length;
+    ByteBuffer head = ByteBuffer.allocateDirect(values.length * 4 + planInts * 4).order(ByteOrder.LITTLE_ENDIAN);
+    head.asFloatBuffer().put(values);
+    head.position(values.length * 4);
+    for (int[] part : new int[][] {sizes, v.first(), v.count(), v.weights(), h.first(), h.count(), h.weights()}) {
+      for (int x : part) {
+        head.putInt(x);
+      }
+    }
+    head.clear();
+    List<ByteBuffer> parts = new ArrayList<>(direct.size() + 1);
+    parts.add(head);
+    parts.addAll(direct);
+    long bytes = 0;
+    for (ByteBuffer b : direct) {
+      bytes += b.remaining();
+    }
+    DeviceBuffer tmp = pool.acquire(head.capacity() + bytes, "fromHostBytes staging");
+    try {
+      copyIn(tmp.ptr(), parts);
+      long pixels = Shapes.numel(shape) / ByteResample.CHANNELS;
+      launcher.launch1d(KernelCatalog.kernel("resample_lookup", computeType), pixels,
+          () -> "fromHostBytes resampling " + resample.sourceWidth() + "x" + resample.sourceHeight() + " to "
+              + Arrays.toString(shape),
+          Pointer.to(tmp.ptr()), Pointer.to(tmp.ptr().offset(values.length * 4L)),
+          Pointer.to(tmp.ptr().offset(head.capacity())), Pointer.to(t.ptr("fromHostBytes")),
+          Pointer.to(new long[] {pixels}));
     } finally {
       pool.release(tmp);
     }

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vicinity.kernels.Arena;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.kernels.DType;
 import io.vicinity.kernels.Tensor;
+import io.vicinity.kernels.cpu.ByteResampleTest;
+import io.vicinity.kernels.cpu.CpuBackend;
 import io.vicinity.kernels.cpu.FromHostDirectTest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BiConsumer;
@@ -76,6 +80,39 @@ class CudaFromHostDirectTest {
         }
       }
     });
+  }
+
+  /**
+   * Decoded images resampled on the GPU give the CPU backend's values bit for bit (both are integer passes and
+   * one table): random passes down, up and of equal size, regions inside and reaching outside the image, in
+   * every dtype (the CPU values uploaded for the same rounding).
+   */
+  @Test
+  void resampledBytesEqualTheCpuBackendInEveryDtype() {
+    Random rnd = new Random(23);
+    int[][] cases = { // source h, w; resized h, w; region top, left, h, w
+        {37, 53, 20, 31, 2, 5, 16, 16}, {12, 9, 29, 40, -3, 4, 30, 40}, {24, 24, 24, 24, 0, 0, 24, 24},
+        {31, 47, 14, 21, 0, -2, 16, 25}, {1, 5, 3, 2, 0, 0, 3, 2}};
+    try (CpuBackend cpu = new CpuBackend(); Arena c = cpu.openArena("resample-cpu")) {
+      for (int[] k : cases) {
+        ByteResample plan = ByteResampleTest.randomPlan(rnd, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]);
+        int images = 3;
+        byte[] sources = new byte[images * plan.sourceBytes()];
+        rnd.nextBytes(sources);
+        float[] table = FromHostDirectTest.randomTable(rnd, 3);
+        int cut = plan.sourceBytes() + 5; // the second buffer starts inside the second image
+        List<ByteBuffer> parts = List.of(FromHostDirectTest.directBytes(sources, 0, cut, 3),
+            FromHostDirectTest.directBytes(sources, cut, sources.length - cut, 0));
+        float[] expected = cpu.toHost(cpu.fromHostBytes(parts, plan, table, images, k[6], k[7], 3));
+        inEveryDtype((t, gpu) -> {
+          try (Arena a = gpu.openArena("resample-" + t)) {
+            Tensor want = gpu.fromHost(expected, images, k[6], k[7], 3);
+            Tensor got = gpu.fromHostBytes(parts, plan, table, images, k[6], k[7], 3);
+            assertArrayEquals(gpu.toHost(want), gpu.toHost(got), 0f, t + ", case " + Arrays.toString(k));
+          }
+        });
+      }
+    }
   }
 
   @Test

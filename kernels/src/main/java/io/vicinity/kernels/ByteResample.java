@@ -1,0 +1,214 @@
+package io.vicinity.kernels;
+
+import java.util.Arrays;
+
+/**
+ * A separable resample of 8-bit RGB images with fixed-point weights, restricted to a region of its output: the
+ * form Pillow's resize takes (libImaging/Resample.c), described as data so that a backend can run it where the
+ * pixels are ({@link Backend#fromHostBytes(java.util.List, ByteResample, float[], int...)}). The horizontal
+ * pass runs first and its result is clipped to 0..255, then the vertical pass; each sum starts at one half and
+ * is shifted down by {@link #PRECISION_BITS}. The resized image is {@code vertical.size()} x
+ * {@code horizontal.size()}; the output is its {@code height} x {@code width} pixels from ({@code left},
+ * {@code top}), 0 where that region lies outside it (as a center crop larger than the image pads).
+ */
+public record ByteResample(int sourceHeight, int sourceWidth, Pass vertical, Pass horizontal, int top, int left,
+    int height, int width) {
+
+  /** 8 bits for the result and 2 for overshoot of negative-lobe kernels, in a 32-bit int. */
+  public static final int PRECISION_BITS = 32 - 8 - 2;
+
+  /** Pixel bytes: R, G, B. */
+  public static final int CHANNELS = 3;
+
+  /**
+   * One pass: output {@code i} reads {@code count[i]} inputs from {@code first[i]}, weighted by
+   * {@code weights[i * kernelSize + j]}.
+   */
+  public record Pass(int kernelSize, int[] first, int[] count, int[] weights) {
+    public Pass {
+      if (kernelSize < 1 || first.length != count.length || weights.length != first.length * kernelSize) {
+        throw new IllegalArgumentException("resample pass: " + first.length + " outputs, " + count.length
+            + " counts, " + weights.length + " weights for kernel size " + kernelSize);
+      }
+    }
+
+    /** Output i is input i (weight 1.0, which the rounding gives back exactly). */
+    public static Pass identity(int size) {
+      int[] first = new int[size];
+      for (int i = 0; i < size; i++) {
+        first[i] = i;
+      }
+      int[] count = new int[size];
+      Arrays.fill(count, 1);
+      int[] weights = new int[size];
+      Arrays.fill(weights, 1 << PRECISION_BITS);
+      return new Pass(1, first, count, weights);
+    }
+
+    /** The number of outputs. */
+    public int size() {
+      return first.length;
+    }
+
+    boolean isIdentity(int inputs) {
+      if (size() != inputs || kernelSize != 1) {
+        return false;
+      }
+      for (int i = 0; i < size(); i++) {
+        if (first[i] != i || count[i] != 1 || weights[i] != 1 << PRECISION_BITS) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    void checkReads(int inputs, String what) {
+      for (int i = 0; i < size(); i++) {
+        if (count[i] < 0 || count[i] > kernelSize || first[i] < 0 || first[i] + count[i] > inputs) {
+          throw new IllegalArgumentException("resample " + what + " pass: output " + i + " reads " + count[i]
+              + " from " + first[i] + ", outside 0.." + inputs + " or past kernel size " + kernelSize);
+        }
+      }
+    }
+  }
+
+  public ByteResample {
+    if (sourceHeight < 1 || sourceWidth < 1 || height < 1 || width < 1) {
+      throw new IllegalArgumentException("resample of " + sourceWidth + "x" + sourceHeight + " to a region of "
+          + width + "x" + height + ": sizes must be positive");
+    }
+    vertical.checkReads(sourceHeight, "vertical");
+    horizontal.checkReads(sourceWidth, "horizontal");
+  }
+
+  /** The region ({@code top}, {@code left}, {@code height} x {@code width}) of an image as it is. */
+  public static ByteResample crop(int sourceHeight, int sourceWidth, int top, int left, int height, int width) {
+    return new ByteResample(sourceHeight, sourceWidth, Pass.identity(sourceHeight), Pass.identity(sourceWidth), top,
+        left, height, width);
+  }
+
+  /** Bytes of one source image. */
+  public int sourceBytes() {
+    return sourceHeight * sourceWidth * CHANNELS;
+  }
+
+  /** Bytes of one output region. */
+  public int outputBytes() {
+    return height * width * CHANNELS;
+  }
+
+  /** The output region's RGB bytes [height, width, 3] for the source image at {@code offset} of {@code src}. */
+  public byte[] apply(byte[] src, int offset) {
+    if (offset < 0 || src.length - offset < sourceBytes()) {
+      throw new IllegalArgumentException("resample: " + (src.length - offset) + " bytes from " + offset
+          + " for a " + sourceWidth + "x" + sourceHeight + " RGB image");
+    }
+    byte[] out = new byte[outputBytes()];
+    // The part of the region inside the resized image: columns [x0, x1), rows [y0, y1).
+    int x0 = Math.max(left, 0);
+    int x1 = Math.min(left + width, horizontal.size());
+    int y0 = Math.max(top, 0);
+    int y1 = Math.min(top + height, vertical.size());
+    if (x0 >= x1 || y0 >= y1) {
+      return out;
+    }
+    int columns = x1 - x0;
+    // Rows of the horizontally resampled image the vertical pass reads.
+    boolean verticalPass = !vertical.isIdentity(sourceHeight);
+    int firstRow = y0;
+    int lastRow = y1;
+    if (verticalPass) {
+      firstRow = Integer.MAX_VALUE;
+      lastRow = 0;
+      for (int y = y0; y < y1; y++) {
+        firstRow = Math.min(firstRow, vertical.first()[y]);
+        lastRow = Math.max(lastRow, vertical.first()[y] + vertical.count()[y]);
+      }
+      lastRow = Math.max(lastRow, firstRow);
+    }
+    byte[] rows = horizontal.isIdentity(sourceWidth)
+        ? columns(src, offset, firstRow, lastRow, x0, x1)
+        : horizontal(src, offset, firstRow, lastRow, x0, x1);
+    byte[] pixels = verticalPass ? vertical(rows, columns, firstRow, y0, y1) : rows;
+    int stride = columns * CHANNELS;
+    for (int y = y0; y < y1; y++) {
+      System.arraycopy(pixels, (y - y0) * stride, out, ((y - top) * width + (x0 - left)) * CHANNELS, stride);
+    }
+    return out;
+  }
+
+  /** Source rows [firstRow, lastRow), columns [x0, x1) of each, horizontally resampled. */
+  private byte[] horizontal(byte[] in, int offset, int firstRow, int lastRow, int x0, int x1) {
+    int inStride = sourceWidth * CHANNELS;
+    int kernelSize = horizontal.kernelSize();
+    int[] first = horizontal.first();
+    int[] count = horizontal.count();
+    int[] weights = horizontal.weights();
+    byte[] out = new byte[(lastRow - firstRow) * (x1 - x0) * CHANNELS];
+    int o = 0;
+    for (int y = firstRow; y < lastRow; y++) {
+      int rowStart = offset + y * inStride;
+      for (int x = x0; x < x1; x++) {
+        int k = x * kernelSize;
+        int end = k + count[x];
+        int p = rowStart + first[x] * CHANNELS;
+        int r = 1 << (PRECISION_BITS - 1);
+        int g = r;
+        int b = r;
+        for (; k < end; k++, p += CHANNELS) {
+          int weight = weights[k];
+          r += (in[p] & 0xFF) * weight;
+          g += (in[p + 1] & 0xFF) * weight;
+          b += (in[p + 2] & 0xFF) * weight;
+        }
+        out[o++] = clip8(r);
+        out[o++] = clip8(g);
+        out[o++] = clip8(b);
+      }
+    }
+    return out;
+  }
+
+  /** Source rows [firstRow, lastRow), columns [x0, x1) of each, as they are. */
+  private byte[] columns(byte[] in, int offset, int firstRow, int lastRow, int x0, int x1) {
+    int stride = (x1 - x0) * CHANNELS;
+    byte[] out = new byte[(lastRow - firstRow) * stride];
+    for (int y = firstRow; y < lastRow; y++) {
+      System.arraycopy(in, offset + (y * sourceWidth + x0) * CHANNELS, out, (y - firstRow) * stride, stride);
+    }
+    return out;
+  }
+
+  /**
+   * Output rows [y0, y1) from {@code in}, which holds rows from {@code rowOffset} on, {@code columns} pixels each;
+   * tap by tap over a whole row, so the inner loop runs over contiguous bytes.
+   */
+  private byte[] vertical(byte[] in, int columns, int rowOffset, int y0, int y1) {
+    int stride = columns * CHANNELS;
+    int kernelSize = vertical.kernelSize();
+    byte[] out = new byte[(y1 - y0) * stride];
+    int[] sum = new int[stride];
+    for (int y = y0; y < y1; y++) {
+      Arrays.fill(sum, 1 << (PRECISION_BITS - 1));
+      int k = y * kernelSize;
+      int start = (vertical.first()[y] - rowOffset) * stride;
+      for (int i = 0; i < vertical.count()[y]; i++) {
+        int weight = vertical.weights()[k + i];
+        int p = start + i * stride;
+        for (int c = 0; c < stride; c++) {
+          sum[c] += (in[p + c] & 0xFF) * weight;
+        }
+      }
+      int o = (y - y0) * stride;
+      for (int c = 0; c < stride; c++) {
+        out[o + c] = clip8(sum[c]);
+      }
+    }
+    return out;
+  }
+
+  private static byte clip8(int fixedPoint) {
+    int v = fixedPoint >> PRECISION_BITS;
+    return (byte) (v < 0 ? 0 : Math.min(v, 255));
+  }
+}
