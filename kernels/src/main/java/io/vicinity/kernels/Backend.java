@@ -19,6 +19,14 @@ public interface Backend extends AutoCloseable {
   /** One line for logs: device name, compute dtype. */
   String describe();
 
+  /**
+   * True when tensors live in host memory (the CPU backend): work handed "to the device", such as the resample
+   * of {@link #fromHostBytes(List, ByteResample, float[], int...)}, then runs on the calling thread.
+   */
+  default boolean isHost() {
+    return false;
+  }
+
   /** The dtype activations are computed in (float32 on the CPU; fp32, bf16 or fp16 on the GPU). */
   DType computeType();
 

@@ -63,6 +63,11 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public boolean isHost() {
+    return true;
+  }
+
+  @Override
   public String describe() {
     return "CPU (pure Java, " + parallel.parallelism() + " threads), float32";
   }

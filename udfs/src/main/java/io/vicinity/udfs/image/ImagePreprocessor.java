@@ -1,5 +1,6 @@
 package io.vicinity.udfs.image;
 
+import io.vicinity.kernels.ByteResample;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -99,27 +100,44 @@ public final class ImagePreprocessor {
   }
 
   private RgbImage resizeAndCrop(RgbImage image) {
-    if (!config.doResize()) {
-      return config.doCenterCrop() ? centerCrop(image, config.cropSize().height(), config.cropSize().width()) : image;
+    ByteResample plan = resamplePlan(image.height(), image.width());
+    if (plan != null) {
+      return new RgbImage(plan.width(), plan.height(), plan.apply(image.rgb(), 0));
     }
+    // ConvNeXt's crop, then the center crop: two crops, each padding with zeros, are not one region.
     Size target = resizeTarget(new Size(image.height(), image.width()));
-    // The first center crop after the resize is computed with it: only the pixels it keeps are resampled.
-    Size crop = null;
+    int edge = ((ResizeSpec.ShortestEdge) config.size()).shortestEdge();
+    RgbImage resized = PillowResize.resizeRegion(image, target.width(), target.height(), config.resample(),
+        Math.floorDiv(target.width() - edge, 2), Math.floorDiv(target.height() - edge, 2), edge, edge);
+    return centerCrop(resized, config.cropSize().height(), config.cropSize().width());
+  }
+
+  /**
+   * The resize and the crop that follows it for an image of {@code height} x {@code width}, as one
+   * {@link ByteResample} (only the pixels the crop keeps are resampled), which a backend can also run on its
+   * device; null in the one case that is not a single region (ConvNeXt's crop followed by a center crop).
+   */
+  public ByteResample resamplePlan(int height, int width) {
+    if (!config.doResize()) {
+      Size crop = config.doCenterCrop() ? new Size(config.cropSize().height(), config.cropSize().width())
+          : new Size(height, width);
+      return ByteResample.crop(height, width, Math.floorDiv(height - crop.height(), 2),
+          Math.floorDiv(width - crop.width(), 2), crop.height(), crop.width());
+    }
+    if (convNextCrops() && config.doCenterCrop()) {
+      return null;
+    }
+    Size target = resizeTarget(new Size(height, width));
+    Size crop = target;
     if (convNextCrops()) {
       int edge = ((ResizeSpec.ShortestEdge) config.size()).shortestEdge();
       crop = new Size(edge, edge);
     } else if (config.doCenterCrop()) {
       crop = new Size(config.cropSize().height(), config.cropSize().width());
     }
-    RgbImage resized = crop == null
-        ? PillowResize.resize(image, target.width(), target.height(), config.resample())
-        : PillowResize.resizeRegion(image, target.width(), target.height(), config.resample(),
-            Math.floorDiv(target.width() - crop.width(), 2), Math.floorDiv(target.height() - crop.height(), 2),
-            crop.width(), crop.height());
-    if (convNextCrops() && config.doCenterCrop()) {
-      resized = centerCrop(resized, config.cropSize().height(), config.cropSize().width());
-    }
-    return resized;
+    return PillowResize.plan(height, width, target.height(), target.width(), config.resample(),
+        Math.floorDiv(target.height() - crop.height(), 2), Math.floorDiv(target.width() - crop.width(), 2),
+        crop.height(), crop.width());
   }
 
   private boolean convNextCrops() {

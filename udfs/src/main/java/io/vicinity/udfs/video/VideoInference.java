@@ -1,6 +1,7 @@
 package io.vicinity.udfs.video;
 
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.DeviceUsage;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.ModelLoadException;
@@ -37,6 +38,13 @@ public final class VideoInference implements AutoCloseable {
   private final Backend backend;
   private final VideoMaeModel model;
   private final ReentrantLock forwardLock = new ReentrantLock();
+  /**
+   * Decoded frames go to the device to be resized there when they have at most this many times the pixels of
+   * the resized frame: larger ones cost more to copy up, on the one thread that runs forward passes, than to
+   * resize on the decoding threads (a 640 x 360 frame for a 224 x 224 model has 4.6 times the pixels).
+   */
+  static final int DEVICE_RESAMPLE_MAX_RATIO = 8;
+
   private final DeviceUsage usage = new DeviceUsage();
   /** The preprocessor's rescale + normalize per channel and byte, applied to decoded clips on the device. */
   private final float[] channelValues;
@@ -107,8 +115,9 @@ public final class VideoInference implements AutoCloseable {
   /**
    * As {@link #run(List)}, with the preprocessed pixels of each forward pass written once into one allocation
    * from {@code memory} (off the heap, may block until there is room; null: a buffer of its own), read in
-   * place by the backend and freed right after the pass. Decoded clips wait as their resized RGB bytes, a
-   * quarter of the float32 values, which the backend maps to the model's input on the device. A thread holds at most one allocation and takes it
+   * place by the backend and freed right after the pass. Decoded clips wait as bytes, which the backend maps to
+   * the model's input on the device: on a GPU their frames as decoded, resized there (up to
+   * {@link #DEVICE_RESAMPLE_MAX_RATIO} times the resized frame's pixels), else as resized on this thread. A thread holds at most one allocation and takes it
    * holding none, so threads sharing a bounded {@code memory} cannot deadlock on it.
    */
   public List<ClipResult> run(List<VideoClip> clips, PixelMemory memory) throws InterruptedException {
@@ -119,9 +128,7 @@ public final class VideoInference implements AutoCloseable {
       VideoClip clip = clips.get(i);
       try {
         Shaped s = shape(i, clip);
-        // Decoded clips go to the device as bytes, model-ready ones as floats: they never share a pass.
-        byShape.computeIfAbsent(List.of(clip.frames(), s.height(), s.width(), clip.rgb() != null ? 1 : 0),
-            k -> new ArrayList<>()).add(s);
+        byShape.computeIfAbsent(s.passKey(), k -> new ArrayList<>()).add(s);
       } catch (RuntimeException e) {
         results[i] = ClipResult.failed(clip.id(), clip.id() + ": cannot preprocess clip: " + e.getMessage());
       }
@@ -134,30 +141,50 @@ public final class VideoInference implements AutoCloseable {
     return Arrays.asList(results);
   }
 
-  /** A clip and the size of its frames after preprocessing. */
-  private record Shaped(int index, VideoClip clip, int height, int width) {
-    /** The clip's preprocessed values (bytes, for a decoded clip). */
-    int values() {
-      return Math.toIntExact((long) clip.frames() * height * width * 3);
+  /**
+   * A clip, the size of its frames after preprocessing and, for a decoded clip, the resample its frames get on
+   * the device: the preprocessor's resize and crop when the backend runs it on the decoded frames
+   * ({@code decodedUp}), else an identity over frames resized on the host. Model-ready clips have none.
+   */
+  private record Shaped(int index, VideoClip clip, int height, int width, ByteResample resample, boolean decodedUp) {
+    /** What the pass holds of the clip: float32 values, or bytes (decoded or resized frames). */
+    int stored() {
+      long perFrame = resample == null ? (long) height * width * 3 : resample.sourceBytes();
+      return Math.toIntExact(clip.frames() * perFrame);
+    }
+
+    /**
+     * Clips that can share a pass: equal frame counts and preprocessed sizes, and the same form (model-ready
+     * floats, frames resized on the host, or decoded frames of one size).
+     */
+    List<Integer> passKey() {
+      int form = resample == null ? 0 : decodedUp ? 2 : 1;
+      return List.of(clip.frames(), height, width, form, decodedUp ? clip.height() : 0, decodedUp ? clip.width() : 0);
     }
   }
 
   private Shaped shape(int index, VideoClip clip) {
     if (clip.pixels() != null) {
-      return new Shaped(index, clip, clip.height(), clip.width());
+      return new Shaped(index, clip, clip.height(), clip.width(), null, false);
     }
     var size = preprocessing.outputSize(clip.height(), clip.width());
-    return new Shaped(index, clip, size.height(), size.width());
+    ByteResample plan = backend.isHost() ? null : preprocessing.resamplePlan(clip.height(), clip.width());
+    if (plan != null
+        && (long) clip.height() * clip.width() <= (long) DEVICE_RESAMPLE_MAX_RATIO * size.height() * size.width()) {
+      return new Shaped(index, clip, size.height(), size.width(), plan, true);
+    }
+    return new Shaped(index, clip, size.height(), size.width(),
+        ByteResample.crop(size.height(), size.width(), 0, 0, size.height(), size.width()), false);
   }
 
   private void inferBatch(List<Shaped> batch, ClipResult[] results, PixelMemory memory)
       throws InterruptedException {
     Shaped first = batch.get(0);
-    int per = first.values();
+    int per = first.stored();
     Stacked pixels;
     try {
       pixels = Stacked.allocate(memory, first.clip().id(), Math.multiplyExact(per, batch.size()),
-          first.clip().rgb() != null);
+          first.resample() != null);
     } catch (RuntimeException e) {
       if (batch.size() > 1) {
         // Halves: a batch larger than the memory's limit usually fits at half the size.
@@ -178,7 +205,7 @@ public final class VideoInference implements AutoCloseable {
     try (pixels) {
       for (Shaped c : batch) {
         try {
-          pixels.write(written.size() * per, per, c.clip(), preprocessing);
+          pixels.write(written.size() * per, per, c, preprocessing);
           written.add(c);
         } catch (RuntimeException e) {
           results[c.index()] = ClipResult.failed(c.clip().id(),
@@ -219,8 +246,8 @@ public final class VideoInference implements AutoCloseable {
     }
   }
 
-  /** The first {@code values} values of {@code pixels} as {@code batch} clips shaped like {@code shape}. */
-  private VideoMaeModel.Output forwardExclusive(Stacked pixels, int values, int batch, Shaped shape) {
+  /** The first {@code stored} values or bytes of {@code pixels} as {@code batch} clips shaped like {@code shape}. */
+  private VideoMaeModel.Output forwardExclusive(Stacked pixels, int stored, int batch, Shaped shape) {
     int size = model.config().imageSize();
     if (shape.height() != size || shape.width() != size) {
       throw new IllegalArgumentException("frames are " + shape.width() + "x" + shape.height()
@@ -229,7 +256,7 @@ public final class VideoInference implements AutoCloseable {
     forwardLock.lock();
     long start = System.nanoTime();
     try {
-      return pixels.forward(model, values, batch, shape.clip().frames(), attention, channelValues);
+      return pixels.forward(model, stored, batch, shape.clip().frames(), attention, shape.resample(), channelValues);
     } finally {
       usage.record(batch, System.nanoTime() - start);
       forwardLock.unlock();
@@ -237,46 +264,49 @@ public final class VideoInference implements AutoCloseable {
   }
 
   /**
-   * The clips of one forward pass, stacked [batch, frames, height, width, 3]: decoded clips as their resized
-   * RGB bytes, which the backend maps to the model's values on the device; model-ready clips as float32. Either
-   * is one allocation from a {@link PixelMemory} that the backend reads in place, or, without one, a direct
-   * buffer (bytes) or a float[] on the heap.
+   * The clips of one forward pass, stacked: decoded clips as bytes, their frames as decoded or as resized on the
+   * host, which the backend resamples and maps to the model's values on the device; model-ready clips as
+   * float32. Either is one allocation from a {@link PixelMemory} that the backend reads in place, or, without
+   * one, a direct buffer (bytes) or a float[] on the heap.
    */
   private static final class Stacked implements AutoCloseable {
     private final float[] heap;
     private final ByteBuffer buffer; // bytes or little-endian float32; null for heap
     private final PixelMemory.Pixels offHeap;
-    private final boolean rgb;
+    private final boolean bytes;
 
-    private Stacked(float[] heap, ByteBuffer buffer, PixelMemory.Pixels offHeap, boolean rgb) {
+    private Stacked(float[] heap, ByteBuffer buffer, PixelMemory.Pixels offHeap, boolean bytes) {
       this.heap = heap;
       this.buffer = buffer;
       this.offHeap = offHeap;
-      this.rgb = rgb;
+      this.bytes = bytes;
     }
 
-    static Stacked allocate(PixelMemory memory, String id, int values, boolean rgb) throws InterruptedException {
+    static Stacked allocate(PixelMemory memory, String id, int count, boolean bytes) throws InterruptedException {
       if (memory != null) {
-        PixelMemory.Pixels p = rgb ? memory.allocateBytes(id, values) : memory.allocate(id, values);
-        return new Stacked(null, p.buffer(), p, rgb);
+        PixelMemory.Pixels p = bytes ? memory.allocateBytes(id, count) : memory.allocate(id, count);
+        return new Stacked(null, p.buffer(), p, bytes);
       }
-      return rgb ? new Stacked(null, ByteBuffer.allocateDirect(values), null, true)
-          : new Stacked(new float[values], null, null, false);
+      return bytes ? new Stacked(null, ByteBuffer.allocateDirect(count), null, true)
+          : new Stacked(new float[count], null, null, false);
     }
 
-    /** Preprocesses (or copies, when model-ready) {@code clip}'s {@code values} values to value {@code at}. */
-    void write(int at, int values, VideoClip clip, VideoPreprocessing preprocessing) {
+    /** Writes {@code clip}'s {@code count} values or bytes from {@code at}: copied, or resized on the host. */
+    void write(int at, int count, Shaped clip, VideoPreprocessing preprocessing) {
+      VideoClip c = clip.clip();
       if (heap != null) {
-        System.arraycopy(clip.pixels(), 0, heap, at, values); // only model-ready clips wait on the heap
+        System.arraycopy(c.pixels(), 0, heap, at, count); // only model-ready clips wait on the heap
         return;
       }
-      int size = rgb ? 1 : 4;
-      ByteBuffer slot = buffer.duplicate().clear().position(size * at).limit(size * (at + values)).slice()
+      int size = bytes ? 1 : 4;
+      ByteBuffer slot = buffer.duplicate().clear().position(size * at).limit(size * (at + count)).slice()
           .order(ByteOrder.LITTLE_ENDIAN);
-      if (rgb) {
-        preprocessing.resizeAndCropInto(clip.rgb(), clip.frames(), clip.height(), clip.width(), slot);
+      if (!bytes) {
+        slot.asFloatBuffer().put(c.pixels());
+      } else if (clip.decodedUp()) {
+        slot.put(c.rgb());
       } else {
-        slot.asFloatBuffer().put(clip.pixels());
+        preprocessing.resizeAndCropInto(c.rgb(), c.frames(), c.height(), c.width(), slot);
       }
     }
 
@@ -287,18 +317,18 @@ public final class VideoInference implements AutoCloseable {
       }
     }
 
-    /** A forward pass over the first {@code values} values (fewer than allocated when a clip failed). */
-    VideoMaeModel.Output forward(VideoMaeModel model, int values, int batch, int frames, VideoAttention attention,
-        float[] channelValues) {
+    /** A forward pass over the first {@code count} values or bytes (fewer than allocated when a clip failed). */
+    VideoMaeModel.Output forward(VideoMaeModel model, int count, int batch, int frames, VideoAttention attention,
+        ByteResample resample, float[] channelValues) {
       if (heap != null) {
-        float[] pixels = values == heap.length ? heap : Arrays.copyOf(heap, values);
+        float[] pixels = count == heap.length ? heap : Arrays.copyOf(heap, count);
         return model.forward(pixels, batch, frames, attention, false);
       }
-      if (rgb) {
-        ByteBuffer bytes = buffer.duplicate().clear().limit(values);
-        return model.forward(List.of(bytes), channelValues, batch, frames, attention, false);
+      if (bytes) {
+        ByteBuffer frameBytes = buffer.duplicate().clear().limit(count);
+        return model.forward(List.of(frameBytes), resample, channelValues, batch, frames, attention, false);
       }
-      return model.forward(buffer.duplicate().clear().limit(4 * values), batch, frames, attention, false);
+      return model.forward(buffer.duplicate().clear().limit(4 * count), batch, frames, attention, false);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.vicinity.udfs.video;
 
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.kernels.Tensor;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.checkpoint.StateDict;
@@ -193,19 +194,25 @@ public final class VideoMaeModel implements AutoCloseable {
   }
 
   /**
-   * As {@link #forward(float[], int, int, VideoAttention, boolean)} for clips as their resized uint8 RGB bytes
-   * (direct buffers, in order, together [batch, frames, height, width, channels]); the value of byte v in
-   * channel c is {@code channelValues[c * 256 + v]} (the preprocessor's rescale and normalize), applied on the
-   * device ({@code Backend.fromHostBytes}): on a GPU only the bytes cross PCIe.
+   * As {@link #forward(float[], int, int, VideoAttention, boolean)} for clips as decoded uint8 RGB frames
+   * (direct buffers, in order, each frame {@code resample.sourceBytes()} bytes): each frame becomes the region
+   * {@code resample} gives (the preprocessor's resize and crop) and byte v in channel c becomes
+   * {@code channelValues[c * 256 + v]} (its rescale and normalize), on the device ({@code Backend.fromHostBytes}):
+   * on a GPU only the decoded bytes cross PCIe. Frames resized on the host come with an identity resample.
    */
-  public Output forward(List<ByteBuffer> rgb, float[] channelValues, int batch, int frames, VideoAttention attention,
-      boolean keepLastHidden) {
+  public Output forward(List<ByteBuffer> frameBytes, ByteResample resample, float[] channelValues, int batch,
+      int frames, VideoAttention attention, boolean keepLastHidden) {
     long bytes = 0;
-    for (ByteBuffer b : rgb) {
+    for (ByteBuffer b : frameBytes) {
       bytes += b.remaining();
     }
-    return forward(bytes, shape -> backend.fromHostBytes(rgb, channelValues, shape), batch, frames, attention,
-        keepLastHidden);
+    long values = bytes / resample.sourceBytes() * resample.outputBytes();
+    if (bytes % resample.sourceBytes() != 0) {
+      throw new IllegalArgumentException("VideoMAE forward: " + bytes + " bytes are not whole frames of "
+          + resample.sourceWidth() + "x" + resample.sourceHeight() + " RGB");
+    }
+    return forward(values, shape -> backend.fromHostBytes(frameBytes, resample, channelValues, shape), batch, frames,
+        attention, keepLastHidden);
   }
 
   /** {@code upload} makes the input tensor of the shape it is given from {@code values} pixel values. */

@@ -2,6 +2,7 @@ package io.vicinity.udfs.video;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.image.ImagePreprocessor;
 import io.vicinity.udfs.image.PreprocessorConfig;
 import io.vicinity.udfs.image.RgbImage;
@@ -109,6 +110,15 @@ public final class VideoPreprocessing {
       ByteBuffer slot = out.duplicate().clear().position(f * outFrame).limit((f + 1) * outFrame).slice();
       frames.resizeAndCropInto(frame(rgb, f, frameBytes, height, width), slot);
     }
+  }
+
+  /**
+   * Each frame's resize and crop for frames of {@code height} x {@code width}, as a plan a backend can run
+   * where the frames are ({@code Backend.fromHostBytes} with a {@link ByteResample}); null when the
+   * preprocessing is not one resample (see {@link ImagePreprocessor#resamplePlan}).
+   */
+  public ByteResample resamplePlan(int height, int width) {
+    return frames.resamplePlan(height, width);
   }
 
   /** The value of byte v in channel c is {@code channelValues()[c * 256 + v]} (rescale and normalize). */

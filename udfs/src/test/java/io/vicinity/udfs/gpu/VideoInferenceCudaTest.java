@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -60,8 +61,10 @@ class VideoInferenceCudaTest {
   }
 
   /**
-   * Decoded clips go to the GPU as their resized bytes and are mapped to values there ({@code fromHostBytes}):
-   * the results of the same clips preprocessed to float32 on the host, bit for bit, and Hugging Face's logits.
+   * Decoded clips go to the GPU as bytes, are resized (small frames) and mapped to values there
+   * ({@code fromHostBytes}): the results of the same clips preprocessed to float32 on the host, bit for bit, and
+   * Hugging Face's logits. Frames with many more pixels than the model's are resized on the host first: the
+   * same bits again.
    */
   @ParameterizedTest
   @ValueSource(strings = {"fp32", "bf16"})
@@ -85,6 +88,19 @@ class VideoInferenceCudaTest {
         System.out.printf("[gpu-parity] video rgb bytes->logits %s clip %d: relative error %.3g%n", precision, i,
             error);
         assertTrue(error < (precision.equals("fp32") ? 1e-4 : 1e-2), precision + " clip " + i + ": " + error);
+      }
+      List<VideoClip> large = new ArrayList<>();
+      Random rnd = new Random(3);
+      for (int i = 0; i < 2; i++) {
+        byte[] frames = new byte[rgb.get(0).frames() * 240 * 320 * 3];
+        rnd.nextBytes(frames);
+        large.add(VideoClip.ofRgb("large" + i, rgb.get(0).frames(), 240, 320, frames));
+      }
+      List<ClipResult> hostFloats = video.run(VideoFixtures.preprocessedOnHost(dir.resolve("model"), large));
+      List<ClipResult> hostResized = video.run(large, memory);
+      for (int i = 0; i < large.size(); i++) {
+        assertTrue(hostResized.get(i).ok(), hostResized.get(i).error());
+        assertArrayEquals(hostFloats.get(i).embedding(), hostResized.get(i).embedding(), "large clip " + i);
       }
     }
   }
