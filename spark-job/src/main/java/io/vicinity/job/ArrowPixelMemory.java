@@ -58,6 +58,8 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
   private final LongAdder waits = new LongAdder();
   /** Producers in allocate(), oldest first; only the first may allocate. */
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+  /** Vectors freed so far (guarded by lock): a producer whose try failed retries at once if one was freed. */
+  private long frees;
   private boolean closed;
 
   /** A child of {@code parent} named {@code name} that never holds more than {@code limitBytes}. */
@@ -92,6 +94,10 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
     }
   }
 
+  /**
+   * Waits to be first in line, then allocates; the allocation itself (Arrow zero-fills the vector, tens of
+   * MB for a clip's decoded frames) runs outside the lock, so other threads free and queue meanwhile.
+   */
   private Pixels allocateWaiting(int count, String unit, BaseFixedWidthVector vector) throws InterruptedException {
     lock.lockInterruptibly();
     Object me = new Object();
@@ -107,20 +113,27 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
           freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
           continue;
         }
+        long freesBefore = frees;
+        boolean allocated;
+        lock.unlock();
         try {
-          vector.allocateNew(count);
-          return new ArrowPixels(vector, count);
-        } catch (OutOfMemoryException e) {
-          vector.clear();
-          if (allocator.getAllocatedMemory() == 0) {
-            // Nothing else holds memory, so waiting would not help: this image alone exceeds the limit.
-            throw new IllegalArgumentException(String.format(
-                "%d %s need more than %s's limit of %d bytes (--queue-bytes)",
-                count, unit, name, allocator.getLimit()));
-          }
-          waited = true;
-          freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+          allocated = tryAllocate(vector, count);
+        } finally {
+          lock.lock();
         }
+        if (allocated) {
+          return new ArrowPixels(vector, count);
+        }
+        waited = true;
+        if (frees != freesBefore) {
+          continue; // memory was freed while we tried: try again at once
+        }
+        if (allocator.getAllocatedMemory() == 0) {
+          // Nothing else held memory during the try, so waiting would not help: this image alone exceeds the limit.
+          throw new IllegalArgumentException(String.format("%d %s need more than %s's limit of %d bytes "
+              + "(--queue-bytes)", count, unit, name, allocator.getLimit()));
+        }
+        freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
       }
     } finally {
       waiting.remove(me);
@@ -129,6 +142,16 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
         waits.increment();
       }
       lock.unlock();
+    }
+  }
+
+  private static boolean tryAllocate(BaseFixedWidthVector vector, int count) {
+    try {
+      vector.allocateNew(count);
+      return true;
+    } catch (OutOfMemoryException e) {
+      vector.clear();
+      return false;
     }
   }
 
@@ -211,9 +234,10 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
       if (!open.compareAndSet(true, false)) {
         return;
       }
+      vector.close(); // outside the lock: freeing tens of MB need not hold up the other threads
       lock.lock();
       try {
-        vector.close();
+        frees++;
         freed.signalAll();
       } finally {
         lock.unlock();
