@@ -56,10 +56,12 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition freed = lock.newCondition();
   private final LongAdder waits = new LongAdder();
-  /** Producers in allocate(), oldest first; only the first may allocate. */
+  /** Producers waiting in allocate(), oldest first; only the first may allocate. */
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
   /** Vectors freed so far (guarded by lock): a producer whose try failed retries at once if one was freed. */
   private long frees;
+  /** Bytes of allocations in progress outside the lock, not yet charged to the allocator (guarded by lock). */
+  private long reserved;
   private boolean closed;
 
   /** A child of {@code parent} named {@code name} that never holds more than {@code limitBytes}. */
@@ -95,24 +97,33 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
   }
 
   /**
-   * Waits to be first in line, then allocates; the allocation itself (Arrow zero-fills the vector, tens of
-   * MB for a clip's decoded frames) runs outside the lock, so other threads free and queue meanwhile.
+   * Waits to be first in line and for room, then leaves the line and allocates outside the lock: Arrow zero-fills
+   * the vector (tens of MB for a clip's decoded frames), so allocations run side by side, each counted in
+   * {@code reserved} until it is charged to the allocator, and the next in line may take what room is left.
    */
   private Pixels allocateWaiting(int count, String unit, BaseFixedWidthVector vector) throws InterruptedException {
     lock.lockInterruptibly();
     Object me = new Object();
     waiting.addLast(me);
+    boolean inLine = true;
     boolean waited = false;
     try {
       while (true) {
         if (closed) {
           throw new IllegalStateException(name + " is closed");
         }
-        if (waiting.peekFirst() != me) {
+        long need = charge(count, vector.getTypeWidth());
+        boolean othersHold = reserved > 0 || allocator.getAllocatedMemory() > 0;
+        if (waiting.peekFirst() != me
+            || (othersHold && allocator.getAllocatedMemory() + reserved + need > allocator.getLimit())) {
           waited = true;
           freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
           continue;
         }
+        waiting.removeFirst();
+        inLine = false;
+        freed.signalAll(); // the next in line may take what is left
+        reserved += need;
         long freesBefore = frees;
         boolean allocated;
         lock.unlock();
@@ -120,15 +131,19 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
           allocated = tryAllocate(vector, count);
         } finally {
           lock.lock();
+          reserved -= need;
         }
         if (allocated) {
           return new ArrowPixels(vector, count);
         }
+        // Refused while others held memory (or the estimate was short): back to the front of the line.
+        waiting.addFirst(me);
+        inLine = true;
         waited = true;
         if (frees != freesBefore) {
           continue; // memory was freed while we tried: try again at once
         }
-        if (allocator.getAllocatedMemory() == 0) {
+        if (!othersHold && reserved == 0 && allocator.getAllocatedMemory() == 0) {
           // Nothing else held memory during the try, so waiting would not help: this image alone exceeds the limit.
           throw new IllegalArgumentException(String.format("%d %s need more than %s's limit of %d bytes "
               + "(--queue-bytes)", count, unit, name, allocator.getLimit()));
@@ -136,13 +151,20 @@ final class ArrowPixelMemory implements PixelMemory, AutoCloseable {
         freed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS);
       }
     } finally {
-      waiting.remove(me);
+      if (inLine) {
+        waiting.remove(me);
+      }
       freed.signalAll(); // the next in line may go now
       if (waited) {
         waits.increment();
       }
       lock.unlock();
     }
+  }
+
+  /** What Arrow will charge for a vector of {@code count} values (data and validity buffers), or a bit more. */
+  private static long charge(int count, int typeWidth) {
+    return (long) count * typeWidth + (count + 7) / 8 + 2 * ROUNDING_BYTES;
   }
 
   private static boolean tryAllocate(BaseFixedWidthVector vector, int count) {
