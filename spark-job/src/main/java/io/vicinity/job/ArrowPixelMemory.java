@@ -19,11 +19,11 @@ import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.UInt1Vector;
 
 /**
- * The pixels waiting for one device: per image one {@link UInt1Vector} of its resized RGB bytes (per video clip
- * one {@link Float4Vector} of preprocessed values) from a named child of the executor's Arrow root allocator,
- * whose limit is {@code --queue-bytes}. The allocator is the byte bound: a task thread whose image does not fit waits until a finished batch frees its vectors (never an
- * out-of-memory error); an image that could never fit, even alone, is refused with a message naming the
- * limit. Each vector goes allocate -> write -> setValueCount -> read (the backend, from its address) ->
+ * The pixels waiting for one device: per image one {@link UInt1Vector} of its resized RGB bytes (per video
+ * forward pass one of its clips' frames, or a {@link Float4Vector} of model-ready values) from a named child of
+ * the executor's Arrow root allocator, whose limit is {@code --queue-bytes}. The allocator is the byte bound: a
+ * task thread whose image does not fit waits until a finished batch frees its vectors (never an out-of-memory
+ * error); an image that could never fit, even alone, is refused with a message naming the limit. Each vector goes allocate -> write -> setValueCount -> read (the backend, from its address) ->
  * close, and close() of this object reports any vector still open as a leak.
  */
 final class ArrowPixelMemory implements PixelMemory, AutoCloseable {

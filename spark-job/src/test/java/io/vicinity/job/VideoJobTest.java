@@ -1,7 +1,6 @@
 package io.vicinity.job;
 
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR0;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,7 +24,6 @@ import io.vicinity.udfs.video.decode.VideoPipeline;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +35,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,13 +104,7 @@ class VideoJobTest {
       rec.setPixelFormat(AV_PIX_FMT_BGR0);
       rec.setFrameRate(FPS);
       rec.start();
-      Frame frame = new Frame(48, 40, Frame.DEPTH_UBYTE, 3, 48 * 3);
-      for (byte[] rgb : frames) {
-        ByteBuffer buf = (ByteBuffer) frame.image[0];
-        buf.clear();
-        buf.put(rgb);
-        rec.record(frame, AV_PIX_FMT_RGB24);
-      }
+      TestVideoFiles.record(rec, 48, 40, frames.size(), frames::get);
       rec.stop();
     }
     return file;

@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 
 /**
  * Where {@link ImagePipeline#decode(int, ImageInput, ImagePipeline.Task, PixelMemory)} puts an image's
- * resized pixels (and a video clip its preprocessed values) off the Java heap. The library stays free of Arrow; the Spark job backs this with an
- * Arrow vector per image from a named, limited child allocator, so its byte limit bounds the pixels
- * waiting for the device.
+ * resized pixels (and a video clip's forward pass its frames' bytes, or a model-ready clip's values) off the
+ * Java heap. The library stays free of Arrow; the Spark job backs this with an Arrow vector per allocation from
+ * a named, limited child allocator, so its byte limit bounds the pixels waiting for the device.
  */
 public interface PixelMemory {
 
@@ -17,8 +17,8 @@ public interface PixelMemory {
   Pixels allocate(String path, int floats) throws InterruptedException;
 
   /**
-   * Room for {@code bytes} uint8 values (an image's resized RGB bytes, which the device maps to the model's
-   * input values itself); blocks and refuses as {@link #allocate} does.
+   * Room for {@code bytes} uint8 values (an image's resized RGB bytes, or a video pass's frames, which the device
+   * resizes and maps to the model's input values itself); blocks and refuses as {@link #allocate} does.
    */
   Pixels allocateBytes(String path, int bytes) throws InterruptedException;
 

@@ -1,8 +1,8 @@
 package io.vicinity.job.bench;
 
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
+import io.vicinity.job.TestVideoFiles;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.video.VideoAttention;
 import io.vicinity.udfs.video.VideoInference;
@@ -10,7 +10,6 @@ import io.vicinity.udfs.video.decode.ClipSampling;
 import io.vicinity.udfs.video.decode.VideoClipRow;
 import io.vicinity.udfs.video.decode.VideoDecoder;
 import io.vicinity.udfs.video.decode.VideoPipeline;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.Frame;
 
 /**
  * The video half of {@link JobOverheadBenchmark}: writes its H.264 MP4 inputs and times what runs before the
@@ -87,9 +85,8 @@ final class VideoLines {
       rec.setGopSize(FPS);
       rec.setVideoBitrate(width * height * 8); // ~1.8 Mbit/s at 640 x 360: a typical web video
       rec.start();
-      Frame frame = new Frame(width, height, Frame.DEPTH_UBYTE, 3, width * 3);
       byte[] rgb = new byte[width * height * 3];
-      for (int t = 0; t < frames; t++) {
+      TestVideoFiles.record(rec, width, height, frames, t -> {
         for (int y = 0, i = 0; y < height; y++) {
           for (int x = 0; x < width; x++, i += 3) {
             rgb[i] = (byte) (x + 2 * t + seed * 17);
@@ -97,11 +94,8 @@ final class VideoLines {
             rgb[i + 2] = (byte) ((x ^ y) + 5 * t);
           }
         }
-        ByteBuffer buf = (ByteBuffer) frame.image[0];
-        buf.clear();
-        buf.put(rgb);
-        rec.record(frame, AV_PIX_FMT_RGB24);
-      }
+        return rgb;
+      });
       rec.stop();
     }
     return file;

@@ -2,8 +2,6 @@ package io.vicinity.udfs.image;
 
 import io.vicinity.kernels.ByteResample;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 
 /**
  * Hugging Face's slow (PIL/numpy) image-processor pipeline for one image: resize (Pillow, via
@@ -54,23 +52,6 @@ public final class ImagePreprocessor {
   /** Preprocesses one image to float32 values, layout [height, width, 3] (see {@link #outputSize}). */
   public float[] preprocess(RgbImage image) {
     return toFloats(resizeAndCrop(image));
-  }
-
-  /**
-   * As {@link #preprocess}, writing the values once into {@code out} (little-endian float32 from position 0,
-   * e.g. an off-heap Arrow buffer) instead of a new float[]; the values are the same. {@code out} must hold
-   * exactly the output's values.
-   */
-  public void preprocessInto(RgbImage image, ByteBuffer out) {
-    byte[] in = resizeAndCrop(image).rgb();
-    if (out.capacity() != 4L * in.length) {
-      throw new IllegalArgumentException("preprocessInto: buffer of " + out.capacity() + " bytes for "
-          + in.length + " float32 values");
-    }
-    FloatBuffer floats = out.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    for (int i = 0; i < in.length; i++) {
-      floats.put(i, valueTable[i % 3][in[i] & 0xFF]);
-    }
   }
 
   /**

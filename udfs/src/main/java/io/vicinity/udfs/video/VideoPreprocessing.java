@@ -75,25 +75,6 @@ public final class VideoPreprocessing {
   }
 
   /**
-   * As {@link #preprocess}, writing the values once into {@code out} (little-endian float32 from position 0,
-   * e.g. off-heap memory) instead of a new float[]; the values are the same. {@code out} must hold exactly
-   * the clip's values.
-   */
-  public void preprocessInto(byte[] rgb, int frameCount, int height, int width, ByteBuffer out) {
-    int frameBytes = frameBytes(rgb, frameCount, height, width);
-    ImagePreprocessor.Size size = outputSize(height, width);
-    int outFrame = 4 * size.height() * size.width() * 3;
-    if (out.capacity() != (long) frameCount * outFrame) {
-      throw new IllegalArgumentException("clip of " + frameCount + " frames of " + size.width() + "x"
-          + size.height() + " x 3 float32 needs " + (long) frameCount * outFrame + " bytes, got " + out.capacity());
-    }
-    for (int f = 0; f < frameCount; f++) {
-      ByteBuffer slot = out.duplicate().clear().position(f * outFrame).limit((f + 1) * outFrame).slice();
-      frames.preprocessInto(frame(rgb, f, frameBytes, height, width), slot);
-    }
-  }
-
-  /**
    * The clip's frames resized and cropped, as uint8 RGB [frames, h', w', 3], written into {@code out} from
    * position 0: {@link #preprocess}'s values are {@link #channelValues()} of these bytes (a device finishes the
    * preprocessing from a quarter of the float32 bytes). {@code out} must hold exactly the clip's bytes.
