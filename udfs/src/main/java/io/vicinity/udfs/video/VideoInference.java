@@ -117,8 +117,9 @@ public final class VideoInference implements AutoCloseable {
    * from {@code memory} (off the heap, may block until there is room; null: a buffer of its own), read in
    * place by the backend and freed right after the pass. Decoded clips wait as bytes, which the backend maps to
    * the model's input on the device: on a GPU their frames as decoded, resized there (up to
-   * {@link #DEVICE_RESAMPLE_MAX_RATIO} times the resized frame's pixels), else as resized on this thread. A thread holds at most one allocation and takes it
-   * holding none, so threads sharing a bounded {@code memory} cannot deadlock on it.
+   * {@link #DEVICE_RESAMPLE_MAX_RATIO} times the resized frame's pixels), else as resized on this thread. A
+   * thread holds at most one allocation and takes it holding none, so threads sharing a bounded {@code memory}
+   * cannot deadlock on it.
    */
   public List<ClipResult> run(List<VideoClip> clips, PixelMemory memory) throws InterruptedException {
     ClipResult[] results = new ClipResult[clips.size()];
