@@ -35,6 +35,8 @@ public final class OutputSchema {
   public static final String EMBEDDING = "embedding";
   public static final String TOP_K = "top_k";
   public static final String LOGITS = "logits";
+  /** The array<float> columns (model outputs): Parquet writes them without a dictionary. */
+  static final List<String> FLOAT_ARRAYS = List.of(EMBEDDING, LOGITS);
   public static final String ERROR = "error";
   public static final String OUTCOME = "outcome";
   public static final String INPUT_MODIFIED = "input_modified";

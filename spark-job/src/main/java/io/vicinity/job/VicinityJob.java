@@ -21,9 +21,11 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,7 +144,7 @@ public final class VicinityJob {
           Dataset<Row> predictions = encoded.mapPartitions(task.partitionFunction(), Encoders.row(task.schema()));
 
           // write: Parquet through Spark's commit protocol (a retried task's files are never committed twice)
-          predictions.write().mode(config.get(JobOptions.MODE).saveMode()).parquet(output);
+          writeParquet(predictions, config.get(JobOptions.MODE).saveMode(), output);
         }
       }
 
@@ -244,6 +246,18 @@ public final class VicinityJob {
         sparkSettings(spark),
         counters.batches().value() > 0 ? new RunSummary.Batches(counters.batches().value(),
             counters.batchedImages().value(), counters.busyMillis().value() / 1000.0) : null);
+  }
+
+  /**
+   * Writes {@code rows} as Parquet, the model outputs ({@link OutputSchema#FLOAT_ARRAYS}) without a dictionary:
+   * they hardly repeat, so building one only costs time until Parquet falls back to plain encoding.
+   */
+  static void writeParquet(Dataset<Row> rows, SaveMode mode, String output) {
+    DataFrameWriter<Row> writer = rows.write().mode(mode);
+    for (String column : OutputSchema.FLOAT_ARRAYS) {
+      writer = writer.option("parquet.enable.dictionary#" + column + ".list.element", "false");
+    }
+    writer.parquet(output);
   }
 
   /** Spark's settings for the summary, secrets redacted. */

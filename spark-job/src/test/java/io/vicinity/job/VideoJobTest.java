@@ -3,6 +3,7 @@ package io.vicinity.job;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR0;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,10 +30,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.junit.jupiter.api.AfterAll;
@@ -260,6 +269,44 @@ class VideoJobTest {
     assertEquals(5, summary.get("images_processed").asLong(), "rows: clips and error rows");
     assertEquals(1, summary.get("errors").asLong());
     assertEquals(1, summary.get("skipped_non_images").asLong());
+  }
+
+  @Test
+  void modelOutputsAreWrittenWithoutAParquetDictionary() throws IOException {
+    StructType schema = new StructType().add("path", DataTypes.StringType)
+        .add(OutputSchema.EMBEDDING, DataTypes.createArrayType(DataTypes.FloatType, false));
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 50; i++) { // repeated values: Parquet keeps a dictionary where it is allowed one
+      rows.add(RowFactory.create("p" + i % 3, List.of(0.5f, 1.5f, (float) (i % 2))));
+    }
+    Path plain = tmp.resolve("dictionary-default");
+    spark.createDataFrame(rows, schema).write().parquet(plain.toString());
+    assertTrue(dictionaryEncoded(plain, "embedding.list.element"), "Parquet's default would keep a dictionary");
+    Path ours = tmp.resolve("dictionary-ours");
+    VicinityJob.writeParquet(spark.createDataFrame(rows, schema), SaveMode.ErrorIfExists, ours.toString());
+    assertFalse(dictionaryEncoded(ours, "embedding.list.element"), "embedding written with a dictionary");
+    assertTrue(dictionaryEncoded(ours, "path"), "other columns keep theirs");
+  }
+
+  /** Whether a column chunk of {@code column} (dotted path) in the output's Parquet files has a dictionary. */
+  private static boolean dictionaryEncoded(Path output, String column) throws IOException {
+    List<Path> files;
+    try (Stream<Path> listed = Files.list(output)) {
+      files = listed.filter(p -> p.toString().endsWith(".parquet")).toList();
+    }
+    assertFalse(files.isEmpty(), "no Parquet files in " + output);
+    boolean found = false;
+    for (Path f : files) {
+      try (ParquetFileReader reader = ParquetFileReader.open(
+          HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(f.toUri()), new Configuration()))) {
+        for (BlockMetaData block : reader.getFooter().getBlocks()) {
+          for (ColumnChunkMetaData chunk : block.getColumns()) {
+            found |= chunk.getPath().toDotString().equals(column) && chunk.hasDictionaryPage();
+          }
+        }
+      }
+    }
+    return found;
   }
 
   @Test
