@@ -87,9 +87,15 @@ public final class VideoPreprocessing {
       throw new IllegalArgumentException("clip of " + frameCount + " frames of " + size.width() + "x"
           + size.height() + " x 3 bytes needs " + (long) frameCount * outFrame + " bytes, got " + out.capacity());
     }
+    // All frames share a size: one plan (Pillow's weights) for the clip, applied to each frame where it lies.
+    ByteResample plan = resamplePlan(height, width);
     for (int f = 0; f < frameCount; f++) {
       ByteBuffer slot = out.duplicate().clear().position(f * outFrame).limit((f + 1) * outFrame).slice();
-      frames.resizeAndCropInto(frame(rgb, f, frameBytes, height, width), slot);
+      if (plan != null) {
+        slot.put(plan.apply(rgb, f * frameBytes));
+      } else {
+        frames.resizeAndCropInto(frame(rgb, f, frameBytes, height, width), slot);
+      }
     }
   }
 
