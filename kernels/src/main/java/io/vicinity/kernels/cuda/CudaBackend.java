@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -253,20 +254,10 @@ public final class CudaBackend implements Backend {
     CudaTensor t = newTensor("fromHostBytes", shape);
     ByteBuffer table = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     table.asFloatBuffer().put(values);
-    List<ByteBuffer> parts = new ArrayList<>(direct.size() + 1);
-    parts.add(table);
-    parts.addAll(direct);
-    DeviceBuffer tmp = pool.acquire(table.capacity() + bytes, "fromHostBytes staging");
-    try {
-      copyIn(tmp.ptr(), parts);
-      int channels = shape[shape.length - 1];
-      launcher.launch1d(KernelCatalog.kernel("byte_lookup", computeType), bytes, () -> "fromHostBytes of " + bytes,
-          Pointer.to(tmp.ptr()), Pointer.to(tmp.ptr().offset(table.capacity())), Pointer.to(t.ptr("fromHostBytes")),
-          Pointer.to(new long[] {bytes}), Pointer.to(new int[] {channels}));
-    } finally {
-      pool.release(tmp);
-    }
-    sync("fromHostBytes");
+    int channels = shape[shape.length - 1];
+    uploadBehind(table, direct, bytes, staged -> launcher.launch1d(KernelCatalog.kernel("byte_lookup", computeType),
+        bytes, () -> "fromHostBytes of " + bytes, Pointer.to(staged), Pointer.to(staged.offset(table.capacity())),
+        Pointer.to(t.ptr("fromHostBytes")), Pointer.to(new long[] {bytes}), Pointer.to(new int[] {channels})));
     return t;
   }
 
@@ -279,7 +270,7 @@ public final class CudaBackend implements Backend {
   public synchronized Tensor fromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values,
       int... shape) {
     enter();
-    Backend.checkFromHostBytes(direct, resample, values, shape);
+    long bytes = (long) Backend.checkFromHostBytes(direct, resample, values, shape) * resample.sourceBytes();
     CudaTensor t = newTensor("fromHostBytes", shape);
     ByteResample.Pass v = resample.vertical();
     ByteResample.Pass h = resample.horizontal();
@@ -296,28 +287,32 @@ public final class CudaBackend implements Backend {
       }
     }
     head.clear();
+    long pixels = Shapes.numel(shape) / ByteResample.CHANNELS;
+    uploadBehind(head, direct, bytes, staged -> launcher.launch1d(KernelCatalog.kernel("resample_lookup", computeType),
+        pixels, () -> "fromHostBytes resampling " + resample.sourceWidth() + "x" + resample.sourceHeight() + " to "
+            + Arrays.toString(shape),
+        Pointer.to(staged), Pointer.to(staged.offset(values.length * 4L)), Pointer.to(staged.offset(head.capacity())),
+        Pointer.to(t.ptr("fromHostBytes")), Pointer.to(new long[] {pixels})));
+    return t;
+  }
+
+  /**
+   * {@code head} (a kernel's table and parameters) and then the {@code bytes} of {@code direct} go up in one
+   * staged copy; {@code launch} gets its device address (the bytes start at {@code head.capacity()}) and runs
+   * the kernel that reads them before the staging is freed.
+   */
+  private void uploadBehind(ByteBuffer head, List<ByteBuffer> direct, long bytes, Consumer<DevicePtr> launch) {
     List<ByteBuffer> parts = new ArrayList<>(direct.size() + 1);
     parts.add(head);
     parts.addAll(direct);
-    long bytes = 0;
-    for (ByteBuffer b : direct) {
-      bytes += b.remaining();
-    }
     DeviceBuffer tmp = pool.acquire(head.capacity() + bytes, "fromHostBytes staging");
     try {
       copyIn(tmp.ptr(), parts);
-      long pixels = Shapes.numel(shape) / ByteResample.CHANNELS;
-      launcher.launch1d(KernelCatalog.kernel("resample_lookup", computeType), pixels,
-          () -> "fromHostBytes resampling " + resample.sourceWidth() + "x" + resample.sourceHeight() + " to "
-              + Arrays.toString(shape),
-          Pointer.to(tmp.ptr()), Pointer.to(tmp.ptr().offset(values.length * 4L)),
-          Pointer.to(tmp.ptr().offset(head.capacity())), Pointer.to(t.ptr("fromHostBytes")),
-          Pointer.to(new long[] {pixels}));
+      launch.accept(tmp.ptr());
     } finally {
       pool.release(tmp);
     }
     sync("fromHostBytes");
-    return t;
   }
 
   /**
