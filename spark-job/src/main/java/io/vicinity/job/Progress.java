@@ -25,9 +25,9 @@ final class Progress implements AutoCloseable {
    * Executor-side counters; serialisable into the partition functions.
    *
    * @param devices each task's model and device, one line ({@code ImageInference.backendDescription})
-   * @param batches forward passes of the shared batch queues (classify, segment)
-   * @param batchedImages images (or frames) in those passes
-   * @param busyMillis wall time the queues' workers spent running them: the devices' busy time
+   * @param batches forward passes: of the shared batch queues (classify, segment) and of the video models
+   * @param batchedImages images, frames or clips in those passes
+   * @param busyMillis wall time spent running them: the devices' busy time
    */
   record Counters(LongAccumulator done, LongAccumulator errors, CollectionAccumulator<String> devices,
       LongAccumulator batches, LongAccumulator batchedImages, LongAccumulator busyMillis)

@@ -48,15 +48,24 @@ class VideoInferenceCudaTest {
       DirectPixelMemory memory = new DirectPixelMemory(Integer.MAX_VALUE);
       List<ClipResult> offHeap = video.run(clips, memory);
       assertEquals(0, memory.open(), "off-heap clip memory freed after the pass");
-      double[][] reference = Compare.rows(Npy.read(dir.resolve("logits.npy")).doubles(), clips.size());
-      for (int i = 0; i < clips.size(); i++) {
-        assertTrue(offHeap.get(i).ok(), offHeap.get(i).error());
-        assertArrayEquals(heap.get(i).embedding(), offHeap.get(i).embedding(), "embedding of clip " + i);
-        assertArrayEquals(heap.get(i).logits(), offHeap.get(i).logits(), "logits of clip " + i);
-        double error = Compare.maxRelativeError(offHeap.get(i).logits(), reference[i]);
-        System.out.printf("[gpu-parity] video files->logits %s clip %d: relative error %.3g%n", precision, i, error);
-        assertTrue(error < (precision.equals("fp32") ? 1e-4 : 1e-2), precision + " clip " + i + ": " + error);
-      }
+      assertSameBitsNearHuggingFace("video files->logits", precision, heap, offHeap, dir);
+    }
+  }
+
+  /**
+   * {@code actual} has {@code expected}'s embeddings and logits bit for bit, and its logits are within the
+   * precision's tolerance of Hugging Face's (the fixture's logits.npy).
+   */
+  private static void assertSameBitsNearHuggingFace(String what, String precision, List<ClipResult> expected,
+      List<ClipResult> actual, Path dir) {
+    double[][] reference = Compare.rows(Npy.read(dir.resolve("logits.npy")).doubles(), expected.size());
+    for (int i = 0; i < expected.size(); i++) {
+      assertTrue(actual.get(i).ok(), actual.get(i).error());
+      assertArrayEquals(expected.get(i).embedding(), actual.get(i).embedding(), "embedding of clip " + i);
+      assertArrayEquals(expected.get(i).logits(), actual.get(i).logits(), "logits of clip " + i);
+      double error = Compare.maxRelativeError(actual.get(i).logits(), reference[i]);
+      System.out.printf("[gpu-parity] %s %s clip %d: relative error %.3g%n", what, precision, i, error);
+      assertTrue(error < (precision.equals("fp32") ? 1e-4 : 1e-2), precision + " clip " + i + ": " + error);
     }
   }
 
@@ -79,16 +88,7 @@ class VideoInferenceCudaTest {
       List<ClipResult> bytes = video.run(rgb, memory);
       assertEquals(1, memory.allocations(), "one pass of bytes");
       assertEquals(0, memory.open(), "freed after the pass");
-      double[][] reference = Compare.rows(Npy.read(dir.resolve("logits.npy")).doubles(), rgb.size());
-      for (int i = 0; i < rgb.size(); i++) {
-        assertTrue(bytes.get(i).ok(), bytes.get(i).error());
-        assertArrayEquals(floats.get(i).embedding(), bytes.get(i).embedding(), "embedding of clip " + i);
-        assertArrayEquals(floats.get(i).logits(), bytes.get(i).logits(), "logits of clip " + i);
-        double error = Compare.maxRelativeError(bytes.get(i).logits(), reference[i]);
-        System.out.printf("[gpu-parity] video rgb bytes->logits %s clip %d: relative error %.3g%n", precision, i,
-            error);
-        assertTrue(error < (precision.equals("fp32") ? 1e-4 : 1e-2), precision + " clip " + i + ": " + error);
-      }
+      assertSameBitsNearHuggingFace("video rgb bytes->logits", precision, floats, bytes, dir);
       List<VideoClip> large = new ArrayList<>();
       Random rnd = new Random(3);
       for (int i = 0; i < 2; i++) {
