@@ -23,32 +23,35 @@ __device__ void byte_lookup(const float* __restrict__ table, const unsigned char
 __device__ __forceinline__ int clip8(int fixed_point) { return min(max(fixed_point >> 22, 0), 255); }
 // ByteResample (ByteResample.java) of RGB images, then the per-channel table: one thread per output pixel runs
 // the horizontal pass on each source row the vertical pass reads (clipped to 8 bits, as the host's two passes
-// do) and the vertical pass on those; integer arithmetic, so the bytes are the host's exactly. plan: source
-// height and width, vertical size and kernel size, horizontal size and kernel size, region top, left, height
-// and width, then the vertical pass's first[], count[], weights[] and the horizontal pass's.
+// do) and the vertical pass on those; integer arithmetic, so the bytes are the host's exactly. Images of any
+// sizes, one region size: index holds per image its plan's offset in plans and its first byte in in. A plan:
+// source height and width, vertical size and kernel size, horizontal size and kernel size, region top, left,
+// height and width, then the vertical pass's first[], count[], weights[] and the horizontal pass's.
 template <typename T>
-__device__ void resample_lookup(const float* __restrict__ table, const int* __restrict__ plan,
-                                const unsigned char* __restrict__ in, T* __restrict__ out, i64 pixels) {
+__device__ void resample_lookup(const float* __restrict__ table, const int* __restrict__ index,
+                                const int* __restrict__ plans, const unsigned char* __restrict__ in,
+                                T* __restrict__ out, i64 pixels, i64 per_image) {
   __shared__ float t[3 * 256];
   for (int i = threadIdx.x; i < 3 * 256; i += blockDim.x) t[i] = table[i];
   __syncthreads();
-  const int src_h = plan[0], src_w = plan[1], v_size = plan[2], v_k = plan[3], h_size = plan[4], h_k = plan[5];
-  const int top = plan[6], left = plan[7], out_h = plan[8], out_w = plan[9];
-  const int* v_first = plan + 10;
-  const int* v_count = v_first + v_size;
-  const int* v_weights = v_count + v_size;
-  const int* h_first = v_weights + (i64)v_size * v_k;
-  const int* h_count = h_first + h_size;
-  const int* h_weights = h_count + h_size;
   const int half = 1 << 21;
   for (i64 i = global_tid(); i < pixels; i += global_stride()) {
-    const int x = (int)(i % out_w) + left;
-    const i64 rest = i / out_w;
-    const int y = (int)(rest % out_h) + top;
-    const i64 image = rest / out_h;
+    const i64 image = i / per_image;
+    const int* plan = plans + index[2 * image];
+    const int src_w = plan[1], v_size = plan[2], v_k = plan[3], h_size = plan[4], h_k = plan[5];
+    const int top = plan[6], left = plan[7], out_w = plan[9];
+    const int* v_first = plan + 10;
+    const int* v_count = v_first + v_size;
+    const int* v_weights = v_count + v_size;
+    const int* h_first = v_weights + (i64)v_size * v_k;
+    const int* h_count = h_first + h_size;
+    const int* h_weights = h_count + h_size;
+    const i64 at = i - image * per_image;
+    const int x = (int)(at % out_w) + left;
+    const int y = (int)(at / out_w) + top;
     int r = 0, g = 0, b = 0;  // outside the resized image: byte 0, as a padding crop gives
     if (x >= 0 && x < h_size && y >= 0 && y < v_size) {
-      const unsigned char* src = in + image * src_h * src_w * 3;
+      const unsigned char* src = in + (unsigned)index[2 * image + 1];
       const int hf = h_first[x], hc = h_count[x];
       const int* hw = h_weights + (i64)x * h_k;
       const int vf = v_first[y], vc = v_count[y];
@@ -122,9 +125,9 @@ __device__ void concat_slice(const T* __restrict__ in, T* __restrict__ out, i64 
   extern "C" __global__ void vc_byte_lookup_##S(const float* table, const unsigned char* in, T* out, long long n, int channels) { \
     vc::byte_lookup<T>(table, in, out, n, channels);                                                                              \
   }                                                                                                                                \
-  extern "C" __global__ void vc_resample_lookup_##S(const float* table, const int* plan, const unsigned char* in, T* out,      \
-                                                  long long pixels) {                                                          \
-    vc::resample_lookup<T>(table, plan, in, out, pixels);                                                                      \
+  extern "C" __global__ void vc_resample_lookup_##S(const float* table, const int* index, const int* plans,                \
+                                                  const unsigned char* in, T* out, long long pixels, long long per_image) {  \
+    vc::resample_lookup<T>(table, index, plans, in, out, pixels, per_image);                                                   \
   }                                                                                                                            \
   extern "C" __global__ void vc_add_##S(const T* a, const T* b, T* out, long long n) { vc::add<T>(a, b, out, n); }                 \
   extern "C" __global__ void vc_activation_##S(const T* in, T* out, long long n, int act) { vc::activation<T>(in, out, n, act); }  \

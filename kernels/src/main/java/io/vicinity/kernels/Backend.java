@@ -1,6 +1,7 @@
 package io.vicinity.kernels;
 
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -21,7 +22,7 @@ public interface Backend extends AutoCloseable {
 
   /**
    * True when tensors live in host memory (the CPU backend): work handed "to the device", such as the resample
-   * of {@link #fromHostBytes(List, ByteResample, float[], int...)}, then runs on the calling thread.
+   * of {@link #fromHostBytes(List, List, float[], int...)}, then runs on the calling thread.
    */
   default boolean isHost() {
     return false;
@@ -58,29 +59,49 @@ public interface Backend extends AutoCloseable {
   Tensor fromHostBytes(List<ByteBuffer> direct, float[] values, int... shape);
 
   /**
-   * As {@link #fromHostBytes(List, float[], int...)}, each image resampled first: the buffers' remaining bytes
-   * are images of {@code resample.sourceBytes()} bytes each (sourceHeight x sourceWidth x 3), and each becomes
-   * the region {@link ByteResample#apply} computes, then the table's values; shape is [..., resample.height(),
-   * resample.width(), 3]. On a GPU the decoded bytes cross PCIe and the resample (Pillow's resize and a crop)
-   * runs on the device, so the host only decodes.
+   * As {@link #fromHostBytes(List, float[], int...)}, each image resampled first: the buffers' remaining bytes,
+   * concatenated, are the images in order, image i {@code resamples.get(i).sourceBytes()} bytes (its
+   * sourceHeight x sourceWidth x 3), and each becomes the region {@link ByteResample#apply} computes, then the
+   * table's values; shape is [..., height, width, 3], the regions' common size, with one resample per image.
+   * Images of any source sizes can share a call. On a GPU the decoded bytes cross PCIe and the resample
+   * (Pillow's resize and a crop) runs on the device, so the host only decodes.
    */
-  Tensor fromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values, int... shape);
+  Tensor fromHostBytes(List<ByteBuffer> direct, List<ByteResample> resamples, float[] values, int... shape);
 
-  /** The argument checks of the resampling {@link #fromHostBytes}; returns the number of images. */
-  static int checkFromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values, int... shape) {
-    Shapes.require(direct != null && resample != null && values != null && shape.length >= 3, "fromHostBytes",
-        "needs buffers, a resample, a value table and a shape [..., height, width, 3], got shape", shape);
-    Shapes.require(shape[shape.length - 1] == ByteResample.CHANNELS && shape[shape.length - 2] == resample.width()
-        && shape[shape.length - 3] == resample.height(), "fromHostBytes", "resample to " + resample.width() + "x"
-        + resample.height() + " x 3 does not give the trailing dimensions of", shape);
+  /** {@link #fromHostBytes(List, List, float[], int...)} with one resample for every image (a clip's frames). */
+  default Tensor fromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values, int... shape) {
+    Shapes.require(resample != null && shape.length >= 3, "fromHostBytes",
+        "needs a resample and a shape [..., height, width, 3], got shape", shape);
+    long pixels = (long) shape[shape.length - 3] * shape[shape.length - 2] * shape[shape.length - 1];
+    return fromHostBytes(direct, Collections.nCopies((int) (Shapes.numel(shape) / Math.max(pixels, 1)), resample),
+        values, shape);
+  }
+
+  /** The argument checks of the resampling {@link #fromHostBytes}; returns the source bytes of all images. */
+  static long checkFromHostBytes(List<ByteBuffer> direct, List<ByteResample> resamples, float[] values,
+      int... shape) {
+    Shapes.require(direct != null && resamples != null && values != null && shape.length >= 3
+        && shape[shape.length - 1] == ByteResample.CHANNELS, "fromHostBytes",
+        "needs buffers, resamples, a value table and a shape [..., height, width, 3], got shape", shape);
+    int height = shape[shape.length - 3];
+    int width = shape[shape.length - 2];
+    long images = Shapes.numel(shape) / ((long) height * width * ByteResample.CHANNELS);
+    Shapes.require(resamples.size() == images, "fromHostBytes", resamples.size() + " resamples for the "
+        + images + " images of", shape);
+    long sources = 0;
+    for (ByteResample r : resamples) {
+      Shapes.require(r != null && r.height() == height && r.width() == width, "fromHostBytes",
+          "a resample to " + (r == null ? "nothing" : r.width() + "x" + r.height()) + " x 3 among the images of",
+          shape);
+      sources += r.sourceBytes();
+    }
     Shapes.require(values.length == ByteResample.CHANNELS * 256, "fromHostBytes",
         values.length + " table values (need 256 per channel) for the RGB images of", shape);
-    long images = Shapes.numel(shape) / resample.outputBytes();
     long bytes = directBytes(direct, shape);
-    Shapes.require(bytes == images * resample.sourceBytes() && bytes <= Integer.MAX_VALUE, "fromHostBytes", bytes
-        + " bytes in " + direct.size() + " buffers for " + images + " images of " + resample.sourceWidth() + "x"
-        + resample.sourceHeight() + " RGB (at most 2 GiB) into", shape);
-    return (int) images;
+    Shapes.require(bytes == sources && bytes <= Integer.MAX_VALUE, "fromHostBytes", bytes + " bytes in "
+        + direct.size() + " buffers for " + images + " images of " + sources + " source bytes (at most 2 GiB) into",
+        shape);
+    return bytes;
   }
 
   /** The argument checks {@link #fromHostBytes} makes on every backend; returns the number of bytes. */

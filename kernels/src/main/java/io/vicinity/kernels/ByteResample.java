@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * A separable resample of 8-bit RGB images with fixed-point weights, restricted to a region of its output: the
  * form Pillow's resize takes (libImaging/Resample.c), described as data so that a backend can run it where the
- * pixels are ({@link Backend#fromHostBytes(java.util.List, ByteResample, float[], int...)}). The horizontal
+ * pixels are ({@link Backend#fromHostBytes(java.util.List, java.util.List, float[], int...)}). The horizontal
  * pass runs first and its result is clipped to 0..255, then the vertical pass; each sum starts at one half and
  * is shifted down by {@link #PRECISION_BITS}. The resized image is {@code vertical.size()} x
  * {@code horizontal.size()}; the output is its {@code height} x {@code width} pixels from ({@code left},
@@ -85,6 +85,12 @@ public record ByteResample(int sourceHeight, int sourceWidth, Pass vertical, Pas
   public static ByteResample crop(int sourceHeight, int sourceWidth, int top, int left, int height, int width) {
     return new ByteResample(sourceHeight, sourceWidth, Pass.identity(sourceHeight), Pass.identity(sourceWidth), top,
         left, height, width);
+  }
+
+  /** True when the output is the source as it is (an image resized beforehand): the resample is a copy. */
+  public boolean isCopy() {
+    return top == 0 && left == 0 && height == sourceHeight && width == sourceWidth
+        && vertical.isIdentity(sourceHeight) && horizontal.isIdentity(sourceWidth);
   }
 
   /** Bytes of one source image. */

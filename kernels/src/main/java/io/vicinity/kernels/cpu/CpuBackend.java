@@ -131,20 +131,24 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public Tensor fromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values, int... shape) {
+  public Tensor fromHostBytes(List<ByteBuffer> direct, List<ByteResample> resamples, float[] values, int... shape) {
     checkNotClosed("fromHostBytes");
     checkShape("fromHostBytes", shape);
-    int images = Backend.checkFromHostBytes(direct, resample, values, shape);
-    byte[] sources = new byte[images * resample.sourceBytes()];
+    byte[] sources = new byte[(int) Backend.checkFromHostBytes(direct, resamples, values, shape)];
     int at = 0;
     for (ByteBuffer b : direct) {
       b.duplicate().get(sources, at, b.remaining());
       at += b.remaining();
     }
     float[] data = new float[(int) Shapes.numel(shape)];
-    for (int i = 0; i < images; i++) {
-      ByteBuffer region = ByteBuffer.wrap(resample.apply(sources, i * resample.sourceBytes()));
-      Backend.mapBytes(region, values, ByteResample.CHANNELS, data, i * resample.outputBytes());
+    int from = 0;
+    int to = 0;
+    for (ByteResample r : resamples) {
+      ByteBuffer region = r.isCopy()
+          ? ByteBuffer.wrap(sources, from, r.sourceBytes())
+          : ByteBuffer.wrap(r.apply(sources, from));
+      to = Backend.mapBytes(region, values, ByteResample.CHANNELS, data, to);
+      from += r.sourceBytes();
     }
     return new CpuTensor(this, shape, data);
   }

@@ -26,7 +26,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
@@ -262,38 +264,75 @@ public final class CudaBackend implements Backend {
   }
 
   /**
-   * Decoded images -> device, resampled there: the table, the plan's index and weight arrays and the images' bytes
-   * go up in one staged copy, then one kernel computes each output pixel's two passes (the horizontal pass for
-   * each row the vertical one reads, clipped to 8 bits as on the host) and writes its table values.
+   * Decoded images -> device, resampled there: the table, each image's plan and source offset, the distinct plans'
+   * index and weight arrays and the images' bytes go up in one staged copy, then one kernel computes each output
+   * pixel's two passes (the horizontal pass for each row the vertical one reads, clipped to 8 bits as on the host)
+   * and writes its table values. Images that are all resized already take the plain lookup.
    */
   @Override
-  public synchronized Tensor fromHostBytes(List<ByteBuffer> direct, ByteResample resample, float[] values,
+  public synchronized Tensor fromHostBytes(List<ByteBuffer> direct, List<ByteResample> resamples, float[] values,
       int... shape) {
     enter();
-    long bytes = (long) Backend.checkFromHostBytes(direct, resample, values, shape) * resample.sourceBytes();
+    long bytes = Backend.checkFromHostBytes(direct, resamples, values, shape);
+    if (resamples.stream().allMatch(ByteResample::isCopy)) {
+      return fromHostBytes(direct, values, shape);
+    }
     CudaTensor t = newTensor("fromHostBytes", shape);
-    ByteResample.Pass v = resample.vertical();
-    ByteResample.Pass h = resample.horizontal();
-    // The plan as the kernel reads it: its sizes, then the passes' arrays (resample_lookup in elementwise.cu).
-    int[] sizes = {resample.sourceHeight(), resample.sourceWidth(), v.size(), v.kernelSize(), h.size(),
-        h.kernelSize(), resample.top(), resample.left(), resample.height(), resample.width()};
-    int planInts = sizes.length + v.size() * 2 + v.weights().length + h.size() * 2 + h.weights().length;
-    ByteBuffer head = ByteBuffer.allocateDirect(values.length * 4 + planInts * 4).order(ByteOrder.LITTLE_ENDIAN);
+    // Per image: its plan's offset among the plans' ints and its first source byte; each distinct plan once.
+    Map<ByteResample, Integer> planAt = new IdentityHashMap<>();
+    List<int[]> planInts = new ArrayList<>();
+    int[] index = new int[2 * resamples.size()];
+    int ints = 0;
+    long source = 0;
+    for (int i = 0; i < resamples.size(); i++) {
+      ByteResample r = resamples.get(i);
+      Integer at = planAt.get(r);
+      if (at == null) {
+        int[] plan = planInts(r);
+        at = ints;
+        planAt.put(r, at);
+        planInts.add(plan);
+        ints += plan.length;
+      }
+      index[2 * i] = at;
+      index[2 * i + 1] = (int) source;
+      source += r.sourceBytes();
+    }
+    ByteBuffer head = ByteBuffer.allocateDirect(values.length * 4 + (index.length + ints) * 4)
+        .order(ByteOrder.LITTLE_ENDIAN);
     head.asFloatBuffer().put(values);
     head.position(values.length * 4);
-    for (int[] part : new int[][] {sizes, v.first(), v.count(), v.weights(), h.first(), h.count(), h.weights()}) {
-      for (int x : part) {
-        head.putInt(x);
-      }
+    head.asIntBuffer().put(index);
+    head.position(head.position() + index.length * 4);
+    for (int[] plan : planInts) {
+      head.asIntBuffer().put(plan);
+      head.position(head.position() + plan.length * 4);
     }
     head.clear();
     long pixels = Shapes.numel(shape) / ByteResample.CHANNELS;
+    long perImage = (long) shape[shape.length - 3] * shape[shape.length - 2];
+    long indexAt = values.length * 4L;
+    long plansAt = indexAt + index.length * 4L;
     uploadBehind(head, direct, bytes, staged -> launcher.launch1d(KernelCatalog.kernel("resample_lookup", computeType),
-        pixels, () -> "fromHostBytes resampling " + resample.sourceWidth() + "x" + resample.sourceHeight() + " to "
-            + Arrays.toString(shape),
-        Pointer.to(staged), Pointer.to(staged.offset(values.length * 4L)), Pointer.to(staged.offset(head.capacity())),
-        Pointer.to(t.ptr("fromHostBytes")), Pointer.to(new long[] {pixels})));
+        pixels, () -> "fromHostBytes resampling " + resamples.size() + " images (the first "
+            + resamples.get(0).sourceWidth() + "x" + resamples.get(0).sourceHeight() + ") to " + Arrays.toString(shape),
+        Pointer.to(staged), Pointer.to(staged.offset(indexAt)), Pointer.to(staged.offset(plansAt)),
+        Pointer.to(staged.offset(head.capacity())), Pointer.to(t.ptr("fromHostBytes")), Pointer.to(new long[] {pixels}),
+        Pointer.to(new long[] {perImage})));
     return t;
+  }
+
+  /** A plan as resample_lookup (elementwise.cu) reads it: its sizes, then the passes' arrays. */
+  private static int[] planInts(ByteResample r) {
+    ByteResample.Pass v = r.vertical();
+    ByteResample.Pass h = r.horizontal();
+    int[] sizes = {r.sourceHeight(), r.sourceWidth(), v.size(), v.kernelSize(), h.size(), h.kernelSize(), r.top(),
+        r.left(), r.height(), r.width()};
+    IntStream parts = IntStream.of(sizes);
+    for (int[] part : new int[][] {v.first(), v.count(), v.weights(), h.first(), h.count(), h.weights()}) {
+      parts = IntStream.concat(parts, IntStream.of(part));
+    }
+    return parts.toArray();
   }
 
   /**

@@ -72,6 +72,32 @@ public class ByteResampleTest {
   }
 
   @Test
+  void imagesOfDifferentSizesShareOneCallEachWithItsOwnPlan() {
+    Random rnd = new Random(8);
+    // Three sources of different sizes to one 5 x 6 region: two resampled, one already that size (a copy).
+    List<ByteResample> plans = List.of(randomPlan(rnd, 9, 13, 6, 17, -1, 3, 5, 6),
+        ByteResample.crop(5, 6, 0, 0, 5, 6), randomPlan(rnd, 4, 3, 8, 8, 2, 1, 5, 6));
+    assertTrue(plans.get(1).isCopy() && !plans.get(0).isCopy() && !plans.get(2).isCopy());
+    int total = plans.stream().mapToInt(ByteResample::sourceBytes).sum();
+    byte[] sources = new byte[total];
+    rnd.nextBytes(sources);
+    float[] table = FromHostDirectTest.randomTable(rnd, 3);
+    float[] expected = new float[plans.size() * 5 * 6 * 3];
+    int from = 0;
+    for (int i = 0; i < plans.size(); i++) {
+      float[] one = FromHostDirectTest.lookedUp(plans.get(i).apply(sources, from), table, 3);
+      System.arraycopy(one, 0, expected, i * one.length, one.length);
+      from += plans.get(i).sourceBytes();
+    }
+    int cut = plans.get(0).sourceBytes() + 5; // the second buffer starts inside the second image
+    try (CpuBackend cpu = new CpuBackend(); Arena a = cpu.openArena("resample")) {
+      Tensor got = cpu.fromHostBytes(List.of(FromHostDirectTest.directBytes(sources, 0, cut, 2),
+          FromHostDirectTest.directBytes(sources, cut, total - cut, 0)), plans, table, 3, 5, 6, 3);
+      assertArrayEquals(expected, cpu.toHost(got), 0f);
+    }
+  }
+
+  @Test
   void wrongSizesAreRefusedWithTheShape() {
     ByteResample plan = ByteResample.crop(4, 4, 0, 0, 2, 2);
     float[] table = new float[3 * 256];
@@ -79,10 +105,13 @@ public class ByteResampleTest {
       ByteBuffer oneImage = ByteBuffer.allocateDirect(plan.sourceBytes());
       String message = assertThrows(IllegalArgumentException.class,
           () -> cpu.fromHostBytes(List.of(oneImage), plan, table, 2, 2, 2, 3)).getMessage();
-      assertTrue(message.contains("48 bytes") && message.contains("2 images of 4x4"), message);
+      assertTrue(message.contains("48 bytes") && message.contains("2 images of 96 source bytes"), message);
       message = assertThrows(IllegalArgumentException.class,
           () -> cpu.fromHostBytes(List.of(oneImage), plan, table, 1, 3, 2, 3)).getMessage();
-      assertTrue(message.contains("does not give the trailing dimensions"), message);
+      assertTrue(message.contains("a resample to 2x2 x 3 among the images of [1, 3, 2, 3]"), message);
+      message = assertThrows(IllegalArgumentException.class,
+          () -> cpu.fromHostBytes(List.of(oneImage), List.of(plan, plan), table, 1, 2, 2, 3)).getMessage();
+      assertTrue(message.contains("2 resamples for the 1 images of"), message);
     }
     assertThrows(IllegalArgumentException.class, () -> new ByteResample(4, 4, ByteResample.Pass.identity(4),
         new ByteResample.Pass(1, new int[] {3}, new int[] {2}, new int[] {ONE}), 0, 0, 1, 1), "reads past the row");

@@ -115,6 +115,35 @@ class CudaFromHostDirectTest {
     }
   }
 
+  /**
+   * A batch of images of different source sizes, each with its own plan (one plan object used twice, an equal
+   * but distinct one, a copy of an image resized beforehand), gives the CPU backend's values bit for bit.
+   */
+  @Test
+  void imagesOfDifferentSizesInOneCallEqualTheCpuBackend() {
+    Random rnd = new Random(29);
+    ByteResample shared = ByteResampleTest.randomPlan(rnd, 37, 53, 20, 31, 2, 5, 16, 16);
+    List<ByteResample> plans = List.of(shared, ByteResampleTest.randomPlan(rnd, 12, 9, 29, 40, -3, 4, 16, 16),
+        ByteResample.crop(16, 16, 0, 0, 16, 16), shared,
+        ByteResampleTest.randomPlan(rnd, 37, 53, 20, 31, 2, 5, 16, 16), ByteResample.crop(20, 18, 2, 1, 16, 16));
+    byte[] sources = new byte[plans.stream().mapToInt(ByteResample::sourceBytes).sum()];
+    rnd.nextBytes(sources);
+    float[] table = FromHostDirectTest.randomTable(rnd, 3);
+    int cut = plans.get(0).sourceBytes() + 11; // the second buffer starts inside the second image
+    List<ByteBuffer> parts = List.of(FromHostDirectTest.directBytes(sources, 0, cut, 3),
+        FromHostDirectTest.directBytes(sources, cut, sources.length - cut, 0));
+    try (CpuBackend cpu = new CpuBackend(); Arena c = cpu.openArena("mixed-cpu")) {
+      float[] expected = cpu.toHost(cpu.fromHostBytes(parts, plans, table, 2, 3, 16, 16, 3));
+      inEveryDtype((t, gpu) -> {
+        try (Arena a = gpu.openArena("mixed-" + t)) {
+          Tensor want = gpu.fromHost(expected, 2, 3, 16, 16, 3);
+          Tensor got = gpu.fromHostBytes(parts, plans, table, 2, 3, 16, 16, 3);
+          assertArrayEquals(gpu.toHost(want), gpu.toHost(got), 0f, t.toString());
+        }
+      });
+    }
+  }
+
   @Test
   void bytesStraddlingStagingChunksLandInOrder() {
     CudaBackend gpu = CudaTestSupport.gpu(DType.F32);
