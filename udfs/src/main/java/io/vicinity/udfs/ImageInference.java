@@ -2,9 +2,12 @@ package io.vicinity.udfs;
 
 import io.vicinity.kernels.Backend;
 import io.vicinity.kernels.BackendOptions;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.dinat.DinatModel;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.image.ImageDecoder;
+import io.vicinity.udfs.image.ImagePreprocessor;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
@@ -46,10 +49,11 @@ public final class ImageInference implements AutoCloseable {
    */
   public static ImageInference open(Path modelDir, InferenceOptions options, int device, long maxPixels) {
     try (HfModelDir dir = HfModelDir.open(modelDir)) {
-      ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir), maxPixels);
+      ImagePreprocessor preprocessor = ImagePipeline.preprocessorOf(dir);
       OnBackend<DinatModel> loaded =
           OnBackend.load(options.backend(), options.precision(), device, backend -> DinatModel.load(dir, backend));
       Backend backend = loaded.backend();
+      ImagePipeline pipeline = new ImagePipeline(preprocessor, maxPixels, !backend.isHost());
       LOG.info("loaded {} ({}) on {}", dir.name(), dir.architecture(), backend.describe());
       return new ImageInference(dir.name(), options, pipeline, backend, loaded.model());
     }
@@ -121,9 +125,9 @@ public final class ImageInference implements AutoCloseable {
       }
 
       @Override
-      public DinatModel.Output forward(List<java.nio.ByteBuffer> images, float[] values,
+      public DinatModel.Output forward(List<ByteBuffer> images, List<ByteResample> resamples, float[] values,
           List<ImagePipeline.Prepared> batch, int height, int width) {
-        return model.forward(images, values, batch.size(), height, width);
+        return model.forward(images, resamples, values, height, width);
       }
 
       @Override

@@ -1,6 +1,7 @@
 package io.vicinity.udfs;
 
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.StageTimings.Stage;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.image.ImageDecodeException;
@@ -31,19 +32,22 @@ public final class ImagePipeline {
 
   private final ImagePreprocessor preprocessor;
   private final ImageDecoder decoder;
+  /** Whether off-heap images may wait as decoded, for the task's backend to resize them on its device. */
+  private final boolean resampleOnDevice;
   /** The preprocessor's rescale + normalize per channel and byte value (off-heap images are bytes). */
   private final float[] channelValues;
   private final ReentrantLock forwardLock = new ReentrantLock();
   private final StageTimings timings = new StageTimings();
 
-  public ImagePipeline(ImagePreprocessor preprocessor) {
-    this(preprocessor, ImageDecoder.DEFAULT_MAX_PIXELS);
-  }
-
-  /** {@code maxPixels}: images whose header claims more pixels are refused before any pixel is decoded. */
-  public ImagePipeline(ImagePreprocessor preprocessor, long maxPixels) {
+  /**
+   * {@code maxPixels}: images whose header claims more pixels are refused before any pixel is decoded.
+   * {@code resampleOnDevice}: the task's backend resizes on a device, so an image written off the heap waits as
+   * decoded when {@link ImagePreprocessor#deviceResamplePlan} allows (else resized on the decoding thread).
+   */
+  public ImagePipeline(ImagePreprocessor preprocessor, long maxPixels, boolean resampleOnDevice) {
     this.preprocessor = preprocessor;
     this.decoder = new ImageDecoder(maxPixels);
+    this.resampleOnDevice = resampleOnDevice;
     this.channelValues = preprocessor.channelValues();
   }
 
@@ -62,24 +66,31 @@ public final class ImagePipeline {
 
   /**
    * A decoded, preprocessed image: its original size and its [size.height, size.width, 3] pixels, either on
-   * the heap as the model's float32 input values ({@code pixels}) or off it as the resized uint8 RGB bytes
-   * ({@code offHeap}, from a {@link PixelMemory}; the device maps them to the same values through
-   * {@link ImagePreprocessor#channelValues()}; {@code pixels} is then null and whoever queued the image closes
-   * {@code offHeap} once its batch has run).
+   * the heap as the model's float32 input values ({@code pixels}) or off it as uint8 RGB bytes ({@code offHeap},
+   * from a {@link PixelMemory}; {@code pixels} is then null and whoever queued the image closes {@code offHeap}
+   * once its batch has run). The bytes off the heap are the resized image, or, when {@code resample} is set, the
+   * decoded one that {@code resample} turns into it; the device resizes them if need be and maps them to the
+   * model's values through {@link ImagePreprocessor#channelValues()}.
    */
   public record Prepared(int index, String path, int width, int height, ImagePreprocessor.Size size,
-      float[] pixels, PixelMemory.Pixels offHeap) {
+      float[] pixels, PixelMemory.Pixels offHeap, ByteResample resample) {
     public Prepared(int index, String path, int width, int height, ImagePreprocessor.Size size, float[] pixels) {
-      this(index, path, width, height, size, pixels, null);
+      this(index, path, width, height, size, pixels, null, null);
     }
 
-    /** Bytes the pixels take: uint8 off the heap, float32 on it. */
+    /** Bytes the pixels take: uint8 off the heap (decoded or resized), float32 on it. */
     public long bytes() {
-      return (offHeap != null ? 1L : 4L) * size.height() * size.width() * 3;
+      return offHeap != null ? offHeap.buffer().capacity() : 4L * size.height() * size.width() * 3;
+    }
+
+    /** How the device turns the off-heap bytes into the preprocessed image (a copy when they are it). */
+    ByteResample deviceResample() {
+      return resample != null ? resample
+          : ByteResample.crop(size.height(), size.width(), 0, 0, size.height(), size.width());
     }
 
     Prepared withIndex(int i) {
-      return new Prepared(i, path, width, height, size, pixels, offHeap);
+      return new Prepared(i, path, width, height, size, pixels, offHeap, resample);
     }
   }
 
@@ -93,15 +104,17 @@ public final class ImagePipeline {
 
     /**
      * As {@link #forward(float[], List, int, int)} for off-heap images: one direct buffer of uint8 RGB bytes per
-     * image in batch order, whose input values are {@code values[c * 256 + byte]} for channel c (the
-     * preprocessor's {@link ImagePreprocessor#channelValues()}). By default mapped into one float[]; a task
-     * whose model can take the bytes to its device ({@code Backend.fromHostBytes}) overrides this.
+     * image in batch order, which {@code resamples} (one per image) turn into the preprocessed images' bytes,
+     * whose input values are {@code values[c * 256 + byte]} for channel c (the preprocessor's
+     * {@link ImagePreprocessor#channelValues()}). By default resized and mapped into one float[] here; a task
+     * whose model takes the bytes to its device ({@code Backend.fromHostBytes}) overrides this.
      */
-    default O forward(List<ByteBuffer> images, float[] values, List<Prepared> batch, int height, int width) {
+    default O forward(List<ByteBuffer> images, List<ByteResample> resamples, float[] values, List<Prepared> batch,
+        int height, int width) {
       float[] stacked = new float[batch.size() * height * width * 3];
       int at = 0;
-      for (ByteBuffer b : images) {
-        at = Backend.mapBytes(b, values, 3, stacked, at);
+      for (int i = 0; i < images.size(); i++) {
+        at = Backend.mapBytes(resampled(images.get(i), resamples.get(i)), values, 3, stacked, at);
       }
       return forward(stacked, batch, height, width);
     }
@@ -178,17 +191,24 @@ public final class ImagePipeline {
 
   /**
    * The preprocessing half of {@link #decode(int, ImageInput, Task, PixelMemory)}, for an image decoded
-   * elsewhere (a video frame): its pixels written once into memory from {@code memory}, same contract.
+   * elsewhere (a video frame): its pixels written once into memory from {@code memory}, same contract. On a
+   * device that resizes, an image within {@link ImagePreprocessor#deviceResamplePlan}'s bound is written as
+   * decoded and resized there; any other is resized here.
    */
   public <R> Decoded<R> preprocess(int index, DecodedImage decoded, Task<?, R> task, PixelMemory memory)
       throws InterruptedException {
     String path = decoded.path();
     RgbImage image = decoded.image();
     ImagePreprocessor.Size size;
+    ByteResample onDevice = null;
     PixelMemory.Pixels pixels;
     try {
       size = preprocessor.outputSize(image.height(), image.width());
-      long bytes = 3L * size.height() * size.width();
+      if (resampleOnDevice) {
+        onDevice = preprocessor.deviceResamplePlan(image.height(), image.width());
+        onDevice = onDevice == null || onDevice.isCopy() ? null : onDevice;
+      }
+      long bytes = onDevice != null ? image.rgb().length : 3L * size.height() * size.width();
       if (bytes > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException("preprocessed size " + size + " is too large");
       }
@@ -199,15 +219,30 @@ public final class ImagePipeline {
     }
     try {
       long t1 = System.nanoTime();
-      preprocessor.resizeAndCropInto(image, pixels.buffer());
+      if (onDevice != null) {
+        pixels.buffer().duplicate().clear().put(image.rgb());
+      } else {
+        preprocessor.resizeAndCropInto(image, pixels.buffer());
+      }
       pixels.written();
       timings.add(Stage.PREPROCESS, System.nanoTime() - t1);
-      return new Decoded<>(new Prepared(index, path, image.width(), image.height(), size, null, pixels), null);
+      return new Decoded<>(
+          new Prepared(index, path, image.width(), image.height(), size, null, pixels, onDevice), null);
     } catch (RuntimeException e) {
       pixels.close(); // half-built: give the memory back
       return new Decoded<>(null, task.failed(path, image.width(), image.height(),
           path + ": cannot preprocess image: " + e));
     }
+  }
+
+  /** The preprocessed image's bytes from {@code image}'s remaining bytes. */
+  private static ByteBuffer resampled(ByteBuffer image, ByteResample resample) {
+    if (resample.isCopy()) {
+      return image;
+    }
+    byte[] source = new byte[image.remaining()];
+    image.duplicate().get(source);
+    return ByteBuffer.wrap(resample.apply(source, 0));
   }
 
   /** Either a prepared image or the failed result that replaces it. */
@@ -315,10 +350,12 @@ public final class ImagePipeline {
   private <O> O forwardExclusive(Task<O, ?> task, List<Prepared> batch, ImagePreprocessor.Size size) {
     boolean offHeap = batch.stream().allMatch(p -> p.offHeap() != null);
     List<ByteBuffer> buffers = new ArrayList<>(batch.size());
+    List<ByteResample> resamples = new ArrayList<>(batch.size());
     float[] stacked = null;
     if (offHeap) {
       for (Prepared p : batch) {
         buffers.add(p.offHeap().buffer().duplicate().clear());
+        resamples.add(p.deviceResample());
       }
     } else {
       int per = 3 * size.height() * size.width();
@@ -328,7 +365,8 @@ public final class ImagePipeline {
         if (p.pixels() != null) {
           System.arraycopy(p.pixels(), 0, stacked, i * per, per);
         } else {
-          Backend.mapBytes(p.offHeap().buffer().duplicate().clear(), channelValues, 3, stacked, i * per);
+          Backend.mapBytes(resampled(p.offHeap().buffer().duplicate().clear(), p.deviceResample()), channelValues, 3,
+              stacked, i * per);
         }
       }
     }
@@ -336,7 +374,7 @@ public final class ImagePipeline {
     forwardLock.lock();
     try {
       return offHeap
-          ? task.forward(buffers, channelValues, batch, size.height(), size.width())
+          ? task.forward(buffers, resamples, channelValues, batch, size.height(), size.width())
           : task.forward(stacked, batch, size.height(), size.width());
     } finally {
       forwardLock.unlock();

@@ -2,6 +2,7 @@ package io.vicinity.udfs.dinat;
 
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.kernels.Tensor;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.hf.ConfigReader;
@@ -144,13 +145,16 @@ public final class DinatModel implements AutoCloseable {
   }
 
   /**
-   * As {@link #forward(float[], int, int, int)} for images in direct (off-heap) buffers, one per image in
-   * batch order, each [height, width, channels] uint8 bytes whose input values are {@code values[c * 256 +
-   * byte]} ({@code Backend.fromHostBytes}: on a GPU only the bytes cross PCIe).
+   * As {@link #forward(float[], int, int, int)} for uint8 RGB images in direct (off-heap) buffers, in batch
+   * order: image i is resampled by {@code resamples.get(i)} to height x width (a copy when it was resized
+   * beforehand) and byte v of channel c becomes {@code values[c * 256 + v]} ({@code Backend.fromHostBytes}: on a
+   * GPU only the bytes cross PCIe, and the resize runs there).
    */
-  public Output forward(List<ByteBuffer> images, float[] values, int batch, int height, int width) {
+  public Output forward(List<ByteBuffer> images, List<ByteResample> resamples, float[] values, int height,
+      int width) {
     try (Arena a = backend.openArena("dinat.forward")) {
-      return forward(backend.fromHostBytes(images, values, batch, height, width, config.numChannels()));
+      return forward(backend.fromHostBytes(images, resamples, values, resamples.size(), height, width,
+          ByteResample.CHANNELS));
     }
   }
 

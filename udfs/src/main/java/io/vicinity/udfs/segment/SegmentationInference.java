@@ -1,6 +1,7 @@
 package io.vicinity.udfs.segment;
 
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.kernels.ClassMaps;
 import io.vicinity.udfs.ImageInput;
 import io.vicinity.udfs.ImagePipeline;
@@ -9,6 +10,8 @@ import io.vicinity.udfs.OnBackend;
 import io.vicinity.udfs.PixelMemory;
 import io.vicinity.udfs.StageTimings;
 import io.vicinity.udfs.hf.HfModelDir;
+import io.vicinity.udfs.image.ImageDecoder;
+import io.vicinity.udfs.image.ImagePreprocessor;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -46,7 +49,7 @@ public final class SegmentationInference implements AutoCloseable {
   /** Loads the model directory onto the chosen backend; fails fast on anything missing or mismatched. */
   public static SegmentationInference open(Path modelDir, SegmentationOptions options) {
     try (HfModelDir dir = HfModelDir.open(modelDir)) {
-      ImagePipeline pipeline = new ImagePipeline(ImagePipeline.preprocessorOf(dir));
+      ImagePreprocessor preprocessor = ImagePipeline.preprocessorOf(dir);
       OnBackend<UperNetSegmenter> loaded = OnBackend.load(options.backend(), options.precision(), 0, backend -> {
         UperNetSegmenter model = UperNetSegmenter.load(dir, backend);
         try {
@@ -58,6 +61,7 @@ public final class SegmentationInference implements AutoCloseable {
         return model;
       });
       Backend backend = loaded.backend();
+      ImagePipeline pipeline = new ImagePipeline(preprocessor, ImageDecoder.DEFAULT_MAX_PIXELS, !backend.isHost());
       UperNetSegmenter model = loaded.model();
       LOG.info("loaded {} ({}, {} classes) on {}", dir.name(), dir.architecture(), model.labels().size(),
           backend.describe());
@@ -146,9 +150,9 @@ public final class SegmentationInference implements AutoCloseable {
       }
 
       @Override
-      public ClassMaps forward(List<ByteBuffer> images, float[] values, List<ImagePipeline.Prepared> batch,
-          int height, int width) {
-        return model.classMaps(images, values, batch.size(), height, width, heights(batch), widths(batch),
+      public ClassMaps forward(List<ByteBuffer> images, List<ByteResample> resamples, float[] values,
+          List<ImagePipeline.Prepared> batch, int height, int width) {
+        return model.classMaps(images, resamples, values, height, width, heights(batch), widths(batch),
             options.maskScores());
       }
 

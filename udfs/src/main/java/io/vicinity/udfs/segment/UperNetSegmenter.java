@@ -2,6 +2,7 @@ package io.vicinity.udfs.segment;
 
 import io.vicinity.kernels.Arena;
 import io.vicinity.kernels.Backend;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.kernels.ClassMaps;
 import io.vicinity.kernels.Tensor;
 import io.vicinity.udfs.ModelLoadException;
@@ -139,12 +140,13 @@ public final class UperNetSegmenter implements AutoCloseable {
   }
 
   /**
-   * As {@link #forward(float[], int, int, int)} for images in direct (off-heap) buffers, one per image in
-   * batch order, each [height, width, channels] uint8 bytes whose input values are {@code values[c * 256 +
-   * byte]} ({@code Backend.fromHostBytes}).
+   * As {@link #forward(float[], int, int, int)} for uint8 RGB images in direct (off-heap) buffers, in batch
+   * order: image i is resampled by {@code resamples.get(i)} to height x width (a copy when it was resized
+   * beforehand) and byte v of channel c becomes {@code values[c * 256 + v]} ({@code Backend.fromHostBytes}).
    */
-  public SegmentationLogits forward(List<ByteBuffer> images, float[] values, int batch, int height, int width) {
-    return uploaded(images, values, batch, height, width, this::forward);
+  public SegmentationLogits forward(List<ByteBuffer> images, List<ByteResample> resamples, float[] values,
+      int height, int width) {
+    return uploaded(images, resamples, values, height, width, this::forward);
   }
 
   /** As {@link #forward(float[], int, int, int)} for pixels already on the backend; the caller keeps them. */
@@ -169,11 +171,11 @@ public final class UperNetSegmenter implements AutoCloseable {
 
   /**
    * As {@link #classMaps(float[], int, int, int, int[], int[], boolean)} for uint8 images in direct buffers, as
-   * {@link #forward(List, float[], int, int, int)} takes them.
+   * {@link #forward(List, List, float[], int, int)} takes them.
    */
-  public ClassMaps classMaps(List<ByteBuffer> images, float[] values, int batch, int height, int width, int[] outH,
-      int[] outW, boolean withProbabilities) {
-    return uploaded(images, values, batch, height, width, t -> classMaps(t, outH, outW, withProbabilities));
+  public ClassMaps classMaps(List<ByteBuffer> images, List<ByteResample> resamples, float[] values, int height,
+      int width, int[] outH, int[] outW, boolean withProbabilities) {
+    return uploaded(images, resamples, values, height, width, t -> classMaps(t, outH, outW, withProbabilities));
   }
 
   /** As {@link #classMaps(float[], int, int, int, int[], int[], boolean)} for pixels already on the backend. */
@@ -200,10 +202,11 @@ public final class UperNetSegmenter implements AutoCloseable {
     }
   }
 
-  private <R> R uploaded(List<ByteBuffer> images, float[] values, int batch, int height, int width,
-      Function<Tensor, R> run) {
+  private <R> R uploaded(List<ByteBuffer> images, List<ByteResample> resamples, float[] values, int height,
+      int width, Function<Tensor, R> run) {
     try (Arena a = backend.openArena("upernet.upload")) {
-      return run.apply(backend.fromHostBytes(images, values, batch, height, width, numChannels));
+      return run.apply(backend.fromHostBytes(images, resamples, values, resamples.size(), height, width,
+          ByteResample.CHANNELS));
     }
   }
 

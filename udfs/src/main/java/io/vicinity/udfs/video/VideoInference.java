@@ -9,6 +9,7 @@ import io.vicinity.udfs.OnBackend;
 import io.vicinity.udfs.PixelMemory;
 import io.vicinity.udfs.TopK;
 import io.vicinity.udfs.hf.HfModelDir;
+import io.vicinity.udfs.image.ImagePreprocessor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -38,12 +39,6 @@ public final class VideoInference implements AutoCloseable {
   private final Backend backend;
   private final VideoMaeModel model;
   private final ReentrantLock forwardLock = new ReentrantLock();
-  /**
-   * Decoded frames go to the device to be resized there when they have at most this many times the pixels of
-   * the resized frame: larger ones cost more to copy up, on the one thread that runs forward passes, than to
-   * resize on the decoding threads (a 640 x 360 frame for a 224 x 224 model has 4.6 times the pixels).
-   */
-  static final int DEVICE_RESAMPLE_MAX_RATIO = 8;
 
   private final DeviceUsage usage = new DeviceUsage();
   /** The preprocessor's rescale + normalize per channel and byte, applied to decoded clips on the device. */
@@ -117,8 +112,8 @@ public final class VideoInference implements AutoCloseable {
    * from {@code memory} (off the heap, may block until there is room; null: a buffer of its own), read in
    * place by the backend and freed right after the pass. Decoded clips wait as bytes, which the backend maps to
    * the model's input on the device: on a GPU their frames as decoded, resized there (up to
-   * {@link #DEVICE_RESAMPLE_MAX_RATIO} times the resized frame's pixels), else as resized on this thread. A
-   * thread holds at most one allocation and takes it holding none, so threads sharing a bounded {@code memory}
+   * {@link ImagePreprocessor#DEVICE_RESAMPLE_MAX_RATIO} times the resized frame's pixels), else as resized on
+   * this thread. A thread holds at most one allocation and takes it holding none, so threads sharing a bounded {@code memory}
    * cannot deadlock on it.
    */
   public List<ClipResult> run(List<VideoClip> clips, PixelMemory memory) throws InterruptedException {
@@ -169,9 +164,8 @@ public final class VideoInference implements AutoCloseable {
       return new Shaped(index, clip, clip.height(), clip.width(), null, false);
     }
     var size = preprocessing.outputSize(clip.height(), clip.width());
-    ByteResample plan = backend.isHost() ? null : preprocessing.resamplePlan(clip.height(), clip.width());
-    if (plan != null
-        && (long) clip.height() * clip.width() <= (long) DEVICE_RESAMPLE_MAX_RATIO * size.height() * size.width()) {
+    ByteResample plan = backend.isHost() ? null : preprocessing.deviceResamplePlan(clip.height(), clip.width());
+    if (plan != null) {
       return new Shaped(index, clip, size.height(), size.width(), plan, true);
     }
     return new Shaped(index, clip, size.height(), size.width(),

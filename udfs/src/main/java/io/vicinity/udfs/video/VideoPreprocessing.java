@@ -88,7 +88,7 @@ public final class VideoPreprocessing {
           + size.height() + " x 3 bytes needs " + (long) frameCount * outFrame + " bytes, got " + out.capacity());
     }
     // All frames share a size: one plan (Pillow's weights) for the clip, applied to each frame where it lies.
-    ByteResample plan = resamplePlan(height, width);
+    ByteResample plan = frames.resamplePlan(height, width);
     for (int f = 0; f < frameCount; f++) {
       ByteBuffer slot = out.duplicate().clear().position(f * outFrame).limit((f + 1) * outFrame).slice();
       if (plan != null) {
@@ -100,12 +100,12 @@ public final class VideoPreprocessing {
   }
 
   /**
-   * Each frame's resize and crop for frames of {@code height} x {@code width}, as a plan a backend can run
-   * where the frames are ({@code Backend.fromHostBytes} with a {@link ByteResample}); null when the
-   * preprocessing is not one resample (see {@link ImagePreprocessor#resamplePlan}).
+   * Each frame's resize and crop for frames of {@code height} x {@code width}, as a plan the backend runs on its
+   * device ({@code Backend.fromHostBytes} with a {@link ByteResample}); null when the host should resize them
+   * (see {@link ImagePreprocessor#deviceResamplePlan}).
    */
-  public ByteResample resamplePlan(int height, int width) {
-    return frames.resamplePlan(height, width);
+  public ByteResample deviceResamplePlan(int height, int width) {
+    return frames.deviceResamplePlan(height, width);
   }
 
   /** The value of byte v in channel c is {@code channelValues()[c * 256 + v]} (rescale and normalize). */

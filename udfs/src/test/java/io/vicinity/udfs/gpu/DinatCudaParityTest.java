@@ -1,5 +1,6 @@
 package io.vicinity.udfs.gpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -9,6 +10,7 @@ import io.vicinity.kernels.cuda.CudaAvailability;
 import io.vicinity.kernels.cuda.CudaBackend;
 import io.vicinity.udfs.DinatParity;
 import io.vicinity.udfs.ImageInference;
+import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.ImageInput;
 import io.vicinity.udfs.ImageResult;
 import io.vicinity.udfs.InferenceOptions;
@@ -16,6 +18,7 @@ import io.vicinity.udfs.Precision;
 import io.vicinity.udfs.dinat.DinatModel;
 import io.vicinity.udfs.hf.HfModelDir;
 import io.vicinity.udfs.testing.Compare;
+import io.vicinity.udfs.testing.DirectPixelMemory;
 import io.vicinity.udfs.testing.Fixtures;
 import io.vicinity.udfs.testing.Npy;
 import io.vicinity.udfs.testing.Layouts;
@@ -124,6 +127,45 @@ class DinatCudaParityTest {
         DinatParity.assertRows(name + " cuda " + precision + " files->logits", logits, ref, tol, centeredTol);
       }
     }
+  }
+
+  /**
+   * The job's path on the GPU: images decoded into off-heap memory wait as decoded (all but the one already the
+   * model's size) and are resized on the GPU; the outputs equal those of the images resized and normalised on
+   * the host, bit for bit (the same bytes, the same table, the same forward pass).
+   */
+  @ParameterizedTest
+  @CsvSource({"fp32", "bf16"})
+  void imagesResizedOnTheGpuGiveTheHostResizedOutputsExactly(String precision) throws Exception {
+    gpuOrSkip(Precision.computeType(precision)).close();
+    Path dir = Fixtures.dir("fixtures/dinat/k7_classifier_safetensors");
+    List<ImageInput> inputs = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir.resolve("images"))) {
+      for (Path p : files.sorted().toList()) {
+        inputs.add(new ImageInput(p.getFileName().toString(), Files.readAllBytes(p)));
+      }
+    }
+    DirectPixelMemory memory = new DirectPixelMemory(Integer.MAX_VALUE);
+    InferenceOptions options = new InferenceOptions(3, true, 4, "cuda", precision);
+    try (ImageInference inference = ImageInference.open(dir.resolve("model"), options)) {
+      List<ImageResult> heap = inference.run(inputs);
+      List<ImagePipeline.Prepared> prepared = new ArrayList<>();
+      int resizedOnGpu = 0;
+      for (ImageInput in : inputs) {
+        ImagePipeline.Prepared p = inference.decode(in, memory).prepared();
+        resizedOnGpu += p.resample() != null ? 1 : 0;
+        prepared.add(p);
+      }
+      assertEquals(inputs.size() - 1, resizedOnGpu, "images waiting as decoded");
+      List<ImageResult> offHeap = inference.infer(prepared);
+      prepared.forEach(p -> p.offHeap().close());
+      for (int i = 0; i < inputs.size(); i++) {
+        assertNull(offHeap.get(i).error(), offHeap.get(i).error());
+        assertArrayEquals(heap.get(i).embedding(), offHeap.get(i).embedding(), 0f, inputs.get(i).path());
+        assertArrayEquals(heap.get(i).logits(), offHeap.get(i).logits(), 0f, inputs.get(i).path());
+      }
+    }
+    assertEquals(0, memory.open(), "every image's memory closed");
   }
 
   private static void report(String name, DType dtype, String what, float[][] actual, double[][] ref) {
