@@ -37,6 +37,10 @@ final class PillowRgbConversion {
     int height = image.getHeight();
     Raster raster = image.getRaster();
     ColorModel colorModel = image.getColorModel();
+    byte[] inPlace = rgbArray(raster, colorModel);
+    if (inPlace != null) {
+      return new RgbImage(width, height, inPlace);
+    }
     byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
     if (colorModel instanceof IndexColorModel palette) {
       fromPalette(raster, palette, rgb);
@@ -44,6 +48,31 @@ final class PillowRgbConversion {
       fromComponents(raster, colorModel, saturatingGray16, rgb);
     }
     return new RgbImage(width, height, rgb);
+  }
+
+  /**
+   * The raster's own byte array when it already is the image's RGB bytes, row after row (an RGB-ordered JPEG
+   * destination, see ImageDecoder); null otherwise. The image is the decoder's and dropped after conversion, so
+   * its array can become the result.
+   */
+  private static byte[] rgbArray(Raster raster, ColorModel colorModel) {
+    if (!(raster.getDataBuffer() instanceof DataBufferByte buffer) || buffer.getNumBanks() != 1
+        || buffer.getOffset() != 0 || !(raster.getSampleModel() instanceof ComponentSampleModel model)
+        || raster.getNumBands() != 3 || colorModel.getNumComponents() != 3 || colorModel.hasAlpha()
+        || raster.getParent() != null) {
+      return null;
+    }
+    int[] offsets = model.getBandOffsets();
+    for (int band = 0; band < 3; band++) {
+      if (colorModel.getComponentSize(band) != 8 || offsets[band] != band) {
+        return null;
+      }
+    }
+    byte[] data = buffer.getData();
+    boolean rowAfterRow = model.getPixelStride() == 3 && model.getScanlineStride() == 3 * raster.getWidth()
+        && raster.getMinX() == 0 && raster.getMinY() == 0 && raster.getSampleModelTranslateX() == 0
+        && raster.getSampleModelTranslateY() == 0 && data.length == 3L * raster.getWidth() * raster.getHeight();
+    return rowAfterRow ? data : null;
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vicinity.udfs.testing.Fixtures;
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -12,10 +13,15 @@ import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.WritableRaster;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
@@ -116,6 +122,32 @@ class ImageDecoderTest {
     RgbImage original = new RgbImage(32, 24, expectedRgb(raster, v -> v));
     double[] diff = RgbAssertions.meanAndMaxAbsDiff(original, decoded);
     assertTrue(diff[0] < 3, "mean abs diff " + diff[0]);
+  }
+
+  /**
+   * Colour JPEGs decode into an RGB-ordered raster (ImageDecoder's fast path): the bytes must be exactly those of
+   * the decoder's default BGR image read sample by sample, for generated images of odd sizes and the fixtures'
+   * 4:2:0, 4:4:4 and grey JPEGs (grey takes the default path).
+   */
+  @Test
+  void jpegFastPathGivesTheDefaultDecodersBytes() throws IOException {
+    List<byte[]> jpegs = new ArrayList<>();
+    for (int[] size : new int[][] {{1, 1}, {17, 9}, {64, 48}, {203, 131}}) {
+      BufferedImage image = new BufferedImage(size[0], size[1], BufferedImage.TYPE_3BYTE_BGR);
+      fillNoise(image.getRaster(), 255, size[0]);
+      jpegs.add(encode(image, "jpeg"));
+    }
+    Path fixtures = Fixtures.dir("preprocess/images");
+    for (String name : new String[] {"rgb_200x150_q90.jpg", "rgb_97x211_q95_444.jpg", "l_64x64_jpeg.jpg"}) {
+      jpegs.add(Files.readAllBytes(fixtures.resolve(name)));
+    }
+    for (byte[] jpeg : jpegs) {
+      BufferedImage reference = ImageIO.read(new ByteArrayInputStream(jpeg));
+      byte[] expected = new byte[reference.getWidth() * reference.getHeight() * 3];
+      PillowRgbConversion.fromComponents(reference.getRaster(), reference.getColorModel(), false, expected);
+      RgbImage decoded = ImageDecoder.decode(PATH, jpeg);
+      assertArrayEquals(expected, decoded.rgb(), reference.getWidth() + "x" + reference.getHeight());
+    }
   }
 
   // ---------------------------------------------------------------- errors
