@@ -1,5 +1,5 @@
 // Resampling family on channels-last maps: bilinear resize (torch's interpolate, no antialias), adaptive
-// average pooling (torch's bin rule), and the fused uint8 RGB -> resized + normalised input kernel.
+// average pooling (torch's bin rule), and the segmentation post-processing's class maps.
 #include "common.cuh"
 
 namespace vc {
@@ -23,7 +23,6 @@ __device__ __forceinline__ Tap tap(i64 dst, i64 in, i64 out, int align_corners) 
   return t;
 }
 
-__device__ __forceinline__ float to_f(uint8_t x) { return (float)x; }
 
 // The four taps' values blended: along x on both rows, then along y.
 __device__ __forceinline__ float blend(float v00, float v01, float v10, float v11, Tap ty, Tap tx) {
@@ -101,29 +100,6 @@ __device__ void adaptive_avg_pool(const T* __restrict__ in, T* __restrict__ out,
     for (i64 yy = y0; yy < y1; ++yy)
       for (i64 xx = x0; xx < x1; ++xx) s += to_f(in[((bb * h + yy) * w + xx) * c + ch]);
     out[i] = from_f<T>(s / (float)((y1 - y0) * (x1 - x0)));
-  }
-}
-
-// Decoded RGB bytes [B, H, W, 3] -> [B, oh, ow, 3]: bilinear (align_corners=False) on the byte values,
-// then (v / 255 - mean[c]) / std[c].
-struct PreprocessParams {
-  const uint8_t* in;
-  void* out;
-  i64 b, h, w, oh, ow;
-  float mean[3];
-  float inv_std[3];
-};
-
-template <typename T>
-__device__ void preprocess_u8(const PreprocessParams p) {
-  T* out = (T*)p.out;
-  i64 n = p.b * p.oh * p.ow * 3;
-  for (i64 i = global_tid(); i < n; i += global_stride()) {
-    i64 ch = i % 3, r = i / 3;
-    i64 x = r % p.ow; r /= p.ow;
-    i64 y = r % p.oh, bb = r / p.oh;
-    float v = bilinear<uint8_t, T>(p.in + bb * p.h * p.w * 3, p.w, 3, ch, tap(y, p.h, p.oh, 0), tap(x, p.w, p.ow, 0));
-    out[i] = from_f<T>((v * (1.0f / 255.0f) - p.mean[ch]) * p.inv_std[ch]);
   }
 }
 
@@ -257,6 +233,5 @@ __device__ void class_map(const ClassMapParams p) {
                                                       long long c, long long oh, long long ow) {                    \
     vc::adaptive_avg_pool<T>(in, out, b, h, w, c, oh, ow);                                                          \
   }                                                                                                                 \
-  extern "C" __global__ void vc_preprocess_u8_##S(const vc::PreprocessParams p) { vc::preprocess_u8<T>(p); }       \
   extern "C" __global__ void vc_class_map_##S(const vc::ClassMapParams p) { vc::class_map<T>(p); }
 VC_FOR_EACH_DTYPE(VC_RESAMPLE)

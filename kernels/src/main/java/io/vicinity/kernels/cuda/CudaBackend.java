@@ -977,35 +977,6 @@ public final class CudaBackend implements Backend {
     return out;
   }
 
-  // ---- outside the contract: fused input preprocessing ---------------------------------------------
-
-  /**
-   * Decoded RGB bytes {@code [batch, h, w, 3]} (row-major, as decoders write them) -> a {@code [batch, outH,
-   * outW, 3]} tensor: bilinear resize (align_corners=False) of the byte values, then {@code (v/255 - mean) / std}
-   * per channel. Only the bytes cross PCIe.
-   */
-  public synchronized Tensor preprocessU8(byte[] rgb, int batch, int h, int w, int outH, int outW, float[] mean, float[] std) {
-    enter();
-    Shapes.require((long) batch * h * w * 3 == rgb.length && mean.length == 3 && std.length == 3, "preprocessU8",
-        "need " + batch + "x" + h + "x" + w + "x3 bytes and 3 means/stds, got " + rgb.length + " bytes");
-    DeviceBuffer in = pool.acquire(rgb.length, "preprocessU8 input");
-    try {
-      for (int off = 0; off < rgb.length; off += (int) STAGING_CHUNK_BYTES) {
-        int len = (int) Math.min(STAGING_CHUNK_BYTES, rgb.length - off);
-        staging.buffer(len).put(rgb, off, len);
-        CudaException.check(cuMemcpyHtoDAsync(in.ptr().offset(off), staging.pointer(), len, stream), "cuMemcpyHtoDAsync(rgb)");
-        sync("preprocessU8 upload");
-      }
-      CudaTensor out = newTensor("preprocessU8", batch, outH, outW, 3);
-      PreprocessLaunchParams p = new PreprocessLaunchParams(in.ptr(), out.ptr("preprocessU8"), batch, h, w, outH, outW, mean, std);
-      launcher.launch1d(KernelCatalog.kernel("preprocess_u8", computeType), out.numel(),
-          () -> "preprocessU8 " + batch + "x" + h + "x" + w + " -> " + outH + "x" + outW, Pointer.to(p.toBytes()));
-      return out;
-    } finally {
-      pool.release(in); // stream order keeps the block alive for the kernel
-    }
-  }
-
   // ---- profiling (benchmarks) ----------------------------------------------------------------------
 
   /** Records the device time of every kernel launched from now on; see {@link #stopKernelProfile}. */

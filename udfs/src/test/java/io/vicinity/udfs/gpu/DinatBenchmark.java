@@ -7,6 +7,8 @@ import io.vicinity.kernels.cuda.CudaBackend;
 import io.vicinity.udfs.dinat.DinatConfig;
 import io.vicinity.udfs.dinat.DinatModel;
 import io.vicinity.udfs.hf.HfModelDir;
+import io.vicinity.udfs.image.PillowResize;
+import io.vicinity.udfs.image.ResampleFilter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -19,8 +21,9 @@ import java.util.Random;
 
 /**
  * Whole-model throughput of DiNAT on the CUDA backend (bf16), for scripts/bench/run_device.sh:
- * (1) from preprocessed pixels already on the GPU, (2) from host uint8 RGB through the fused
- * resize+normalise kernel (CudaBackend.preprocessU8), then a per-kernel device-time breakdown of one forward.
+ * (1) from preprocessed pixels already on the GPU, (2) from decoded uint8 RGB images in direct host buffers,
+ * resized on the GPU as Pillow does (fromHostBytes with a ByteResample per image), (3) from resized uint8 images
+ * (the job's path for images already the model's size), then a per-kernel device-time breakdown of one forward.
  * Each timed iteration is one forward of the whole batch including the download of pooled features and
  * logits (which synchronises). Run: java -cp ... io.vicinity.udfs.gpu.DinatBenchmark MODEL_DIR [batch] [iters]
  */
@@ -28,8 +31,8 @@ public final class DinatBenchmark {
   static final float[] MEAN = {0.485f, 0.456f, 0.406f};
   static final float[] STD = {0.229f, 0.224f, 0.225f};
   static final int SIZE = 224;
-  /** Decoded source size for the uint8 path (resized to 224 on the GPU). */
-  static final int SOURCE = 256;
+  /** Decoded source size for the resizing uint8 path (resized to 224 on the GPU). */
+  static final int SOURCE = 512;
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
@@ -53,8 +56,6 @@ public final class DinatBenchmark {
         pixels[i] = (float) rnd.nextGaussian();
       }
       Tensor x = gpu.fromHost(pixels, batch, SIZE, SIZE, 3);
-      byte[] rgb = new byte[batch * SOURCE * SOURCE * 3];
-      rnd.nextBytes(rgb);
 
       for (int i = 0; i < 3; i++) {
         model.forward(x);
@@ -64,23 +65,28 @@ public final class DinatBenchmark {
       long allocsTensor = gpu.allocCalls() - allocs;
       report("preprocessed bf16 tensor on GPU", batch, tensorMs, gflop);
 
-      Runnable u8 = () -> {
-        Tensor p = gpu.preprocessU8(rgb, batch, SOURCE, SOURCE, SIZE, SIZE, MEAN, STD);
-        model.forward(p);
-        p.close();
-      };
+      // Decoded images resized on the GPU (the job's path for photos): Pillow's bicubic resize as one ByteResample
+      // per image, then the preprocessor's table.
+      float[] values = channelValues();
+      List<ByteBuffer> decoded = directImages(rnd, batch, SOURCE * SOURCE * 3);
+      List<ByteResample> resizes = Collections.nCopies(batch,
+          PillowResize.plan(SOURCE, SOURCE, SIZE, SIZE, ResampleFilter.BICUBIC, 0, 0, SIZE, SIZE));
+      Runnable u8 = () -> model.forward(decoded, resizes, values, SIZE, SIZE);
       u8.run();
       allocs = gpu.allocCalls();
       double u8Ms = median(iters, u8);
       long allocsU8 = gpu.allocCalls() - allocs;
-      report("uint8 " + SOURCE + "x" + SOURCE + " host bytes -> preprocessU8", batch, u8Ms, gflop);
+      report("decoded uint8 " + SOURCE + "x" + SOURCE + " images in direct host buffers, resized on the GPU -> forward",
+          batch, u8Ms, gflop);
+      double resizeMs = median(iters, () -> gpu.fromHostBytes(decoded, resizes, values, batch, SIZE, SIZE, 3).close());
+      System.out.printf("[model-bench] of which the upload and Pillow resize alone (fromHostBytes): %.2f ms%n",
+          resizeMs);
       System.out.printf("[model-bench] cuMemAlloc calls during the timed loops: %d (tensor), %d (uint8); pool reserved %.2f GB%n",
           allocsTensor, allocsU8, gpu.reservedBytes() / 1e9);
 
       // The Spark job's path: resized uint8 RGB images in direct (off-heap) buffers, one per image, mapped to
       // the model's input values on the device (fromHostBytes) with the preprocessor's table.
       List<ByteBuffer> direct = directImages(rnd, batch, SIZE * SIZE * 3);
-      float[] values = channelValues();
       List<ByteResample> copies = Collections.nCopies(batch, ByteResample.crop(SIZE, SIZE, 0, 0, SIZE, SIZE));
       double directMs = median(iters, () -> model.forward(direct, copies, values, SIZE, SIZE));
       report("uint8 resized images in direct host buffers -> forward(List<ByteBuffer>, ...) (the job's path)",
