@@ -32,8 +32,11 @@ class ImagePipelineDeviceResampleTest {
       + " \"resample\": 3, \"do_rescale\": true, \"rescale_factor\": 0.00392156862745098, \"do_normalize\": true,"
       + " \"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225]}";
 
-  /** Source sizes (height, width): up, down within the bound, the model's size, and past the bound (32 x 40 x 8). */
-  private static final int[][] SIZES = {{17, 23}, {61, 93}, {32, 40}, {100, 130}, {45, 37}, {120, 110}};
+  /**
+   * Source sizes (height, width): up, down within the bound, the model's size, and past the bound (32 x 40 x 64
+   * pixels).
+   */
+  private static final int[][] SIZES = {{17, 23}, {61, 93}, {32, 40}, {300, 400}, {45, 37}, {330, 300}};
 
   @Test
   void decodedImagesResizedByTheBackendGiveTheHostResizedInputExactly() throws Exception {
@@ -60,6 +63,30 @@ class ImagePipelineDeviceResampleTest {
   }
 
   /**
+   * Memory that can never hold an image's decoded bytes (a small --queue-bytes) still takes it resized: the
+   * pipeline falls back to the host's resize instead of failing the image.
+   */
+  @Test
+  void anImageWhoseDecodedBytesNeverFitIsResizedOnTheHost() throws Exception {
+    ImagePreprocessor preprocessor =
+        new ImagePreprocessor(PreprocessorConfig.fromJson(new ObjectMapper().readTree(CONFIG)));
+    byte[] rgb = new byte[61 * 93 * 3];
+    new Random(43).nextBytes(rgb);
+    ImagePipeline.DecodedImage image = new ImagePipeline.DecodedImage("61x93", new RgbImage(93, 61, rgb));
+    DirectPixelMemory memory = new DirectPixelMemory(32 * 40 * 3);
+    try (CpuBackend cpu = new CpuBackend()) {
+      CapturingTask task = new CapturingTask(cpu);
+      ImagePipeline pipeline = new ImagePipeline(preprocessor, ImageDecoder.DEFAULT_MAX_PIXELS, true);
+      ImagePipeline.Prepared p = pipeline.preprocess(0, image, task, memory).prepared();
+      assertNotNull(p);
+      assertNull(p.resample(), "resized on the host");
+      List<float[]> got = pipeline.runPrepared(List.of(p), 1, task);
+      p.offHeap().close();
+      assertArrayEquals(preprocessor.preprocess(image.image()), got.get(0), 0f);
+    }
+  }
+
+  /**
    * Each image's model input (in input order) from one batch through {@code pipeline}; checks which images waited
    * decoded: on a device those within the bound that need resizing, else none.
    */
@@ -72,7 +99,8 @@ class ImagePipelineDeviceResampleTest {
       ImagePipeline.Prepared p = pipeline.preprocess(i, images.get(i), task, memory).prepared();
       assertNotNull(p, images.get(i).path());
       int[] s = SIZES[i];
-      boolean waitsDecoded = device && s[0] * s[1] <= 8 * 32 * 40 && !(s[0] == 32 && s[1] == 40);
+      boolean waitsDecoded = device && s[0] * s[1] <= ImagePipeline.DEVICE_RESAMPLE_MAX_RATIO * 32 * 40
+          && !(s[0] == 32 && s[1] == 40);
       assertEquals(waitsDecoded, p.resample() != null, images.get(i).path());
       assertEquals(waitsDecoded ? s[0] * s[1] * 3 : 32 * 40 * 3, p.bytes(), images.get(i).path());
       prepared.add(p);

@@ -20,14 +20,6 @@ public final class ImagePreprocessor {
   /** Size of an image, height first as in HF. */
   public record Size(int height, int width) {}
 
-  /**
-   * Decoded images go to a device to be resized there when they have at most this many times the pixels of the
-   * preprocessed image: larger ones cost more to copy up, on the one thread that runs forward passes, than to
-   * resize on the decoding threads (a 640 x 480 photo for a 224 x 224 model has 6.1 times the pixels, a 640 x
-   * 360 video frame 4.6 times).
-   */
-  public static final int DEVICE_RESAMPLE_MAX_RATIO = 8;
-
   /** ConvNextImageProcessor warps instead of cropping at or above this shortest edge. */
   private static final int CONVNEXT_WARP_EDGE = 384;
 
@@ -156,12 +148,12 @@ public final class ImagePreprocessor {
 
   /**
    * {@link #resamplePlan} for a backend that resizes on its device, or null when the host should resize: the
-   * preprocessing is not one resample, or the image has more than {@link #DEVICE_RESAMPLE_MAX_RATIO} times the
-   * preprocessed image's pixels.
+   * preprocessing is not one resample, or the image has more than {@code maxRatio} times the preprocessed
+   * image's pixels (its decoded bytes would cost more to hold and copy up than the host's resize saves).
    */
-  public ByteResample deviceResamplePlan(int height, int width) {
+  public ByteResample deviceResamplePlan(int height, int width, int maxRatio) {
     Size size = outputSize(height, width);
-    if ((long) height * width > (long) DEVICE_RESAMPLE_MAX_RATIO * size.height() * size.width()) {
+    if ((long) height * width > (long) maxRatio * size.height() * size.width()) {
       return null;
     }
     return resamplePlan(height, width);

@@ -3,13 +3,13 @@ package io.vicinity.udfs.video;
 import io.vicinity.kernels.Backend;
 import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.DeviceUsage;
+import io.vicinity.udfs.ImagePipeline;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.ModelLoadException;
 import io.vicinity.udfs.OnBackend;
 import io.vicinity.udfs.PixelMemory;
 import io.vicinity.udfs.TopK;
 import io.vicinity.udfs.hf.HfModelDir;
-import io.vicinity.udfs.image.ImagePreprocessor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -39,6 +39,13 @@ public final class VideoInference implements AutoCloseable {
   private final Backend backend;
   private final VideoMaeModel model;
   private final ReentrantLock forwardLock = new ReentrantLock();
+  /**
+   * Decoded frames go to the device to be resized there when they have at most this many times the pixels of
+   * the resized frame. A pass holds all its clips' frames (88 MB for 8 clips of 16 frames at 640 x 360, 4.6
+   * times a 224 px frame), so the bound is lower than images' ({@link ImagePipeline#DEVICE_RESAMPLE_MAX_RATIO});
+   * 720p frames are resized on the decoding threads (not measured against the device).
+   */
+  static final int DEVICE_RESAMPLE_MAX_RATIO = 8;
 
   private final DeviceUsage usage = new DeviceUsage();
   /** The preprocessor's rescale + normalize per channel and byte, applied to decoded clips on the device. */
@@ -112,8 +119,7 @@ public final class VideoInference implements AutoCloseable {
    * from {@code memory} (off the heap, may block until there is room; null: a buffer of its own), read in
    * place by the backend and freed right after the pass. Decoded clips wait as bytes, which the backend maps to
    * the model's input on the device: on a GPU their frames as decoded, resized there (up to
-   * {@link ImagePreprocessor#DEVICE_RESAMPLE_MAX_RATIO} times the resized frame's pixels), else as resized on
-   * this thread. A thread holds at most one allocation and takes it holding none, so threads sharing a bounded {@code memory}
+   * {@link #DEVICE_RESAMPLE_MAX_RATIO} times the resized frame's pixels), else as resized on this thread. A thread holds at most one allocation and takes it holding none, so threads sharing a bounded {@code memory}
    * cannot deadlock on it.
    */
   public List<ClipResult> run(List<VideoClip> clips, PixelMemory memory) throws InterruptedException {
@@ -164,7 +170,8 @@ public final class VideoInference implements AutoCloseable {
       return new Shaped(index, clip, clip.height(), clip.width(), null, false);
     }
     var size = preprocessing.outputSize(clip.height(), clip.width());
-    ByteResample plan = backend.isHost() ? null : preprocessing.deviceResamplePlan(clip.height(), clip.width());
+    ByteResample plan = backend.isHost() ? null
+        : preprocessing.deviceResamplePlan(clip.height(), clip.width(), DEVICE_RESAMPLE_MAX_RATIO);
     if (plan != null) {
       return new Shaped(index, clip, size.height(), size.width(), plan, true);
     }

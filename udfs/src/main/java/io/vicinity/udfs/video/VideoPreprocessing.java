@@ -104,8 +104,8 @@ public final class VideoPreprocessing {
    * device ({@code Backend.fromHostBytes} with a {@link ByteResample}); null when the host should resize them
    * (see {@link ImagePreprocessor#deviceResamplePlan}).
    */
-  public ByteResample deviceResamplePlan(int height, int width) {
-    return frames.deviceResamplePlan(height, width);
+  public ByteResample deviceResamplePlan(int height, int width, int maxRatio) {
+    return frames.deviceResamplePlan(height, width, maxRatio);
   }
 
   /** The value of byte v in channel c is {@code channelValues()[c * 256 + v]} (rescale and normalize). */
