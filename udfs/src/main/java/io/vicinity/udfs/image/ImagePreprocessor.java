@@ -228,8 +228,9 @@ public final class ImagePreprocessor {
     if (cropHeight == image.height() && cropWidth == image.width()) {
       return image;
     }
-    return image.region(Math.floorDiv(image.width() - cropWidth, 2), Math.floorDiv(image.height() - cropHeight, 2),
-        cropWidth, cropHeight);
+    ByteResample crop = ByteResample.crop(image.height(), image.width(), Math.floorDiv(image.height() - cropHeight, 2),
+        Math.floorDiv(image.width() - cropWidth, 2), cropHeight, cropWidth);
+    return new RgbImage(cropWidth, cropHeight, crop.apply(image.rgb(), 0));
   }
 
   private float[] toFloats(RgbImage image) {

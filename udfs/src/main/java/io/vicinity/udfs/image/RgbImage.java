@@ -21,20 +21,6 @@ public record RgbImage(int width, int height, byte[] rgb) {
     return rgb[(y * width + x) * 3 + c] & 0xFF;
   }
 
-  /**
-   * The {@code regionWidth} x {@code regionHeight} pixels at ({@code left}, {@code top}), which may reach
-   * outside the image: those pixels are 0 (a center crop larger than the image pads with zeros).
-   */
-  public RgbImage region(int left, int top, int regionWidth, int regionHeight) {
-    byte[] out = new byte[regionWidth * regionHeight * 3];
-    int x0 = Math.max(left, 0);
-    int x1 = Math.min(left + regionWidth, width);
-    for (int y = Math.max(top, 0); y < Math.min(top + regionHeight, height) && x0 < x1; y++) {
-      System.arraycopy(rgb, (y * width + x0) * 3, out, ((y - top) * regionWidth + x0 - left) * 3, (x1 - x0) * 3);
-    }
-    return new RgbImage(regionWidth, regionHeight, out);
-  }
-
   @Override
   public String toString() {
     return "RgbImage[" + width + "x" + height + "]";
