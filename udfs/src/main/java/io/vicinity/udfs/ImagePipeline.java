@@ -115,18 +115,10 @@ public final class ImagePipeline {
      * As {@link #forward(float[], List, int, int)} for off-heap images: one direct buffer of uint8 RGB bytes per
      * image in batch order, which {@code resamples} (one per image) turn into the preprocessed images' bytes,
      * whose input values are {@code values[c * 256 + byte]} for channel c (the preprocessor's
-     * {@link ImagePreprocessor#channelValues()}). By default resized and mapped into one float[] here; a task
-     * whose model takes the bytes to its device ({@code Backend.fromHostBytes}) overrides this.
+     * {@link ImagePreprocessor#channelValues()}): what {@code Backend.fromHostBytes} takes to the model's device.
      */
-    default O forward(List<ByteBuffer> images, List<ByteResample> resamples, float[] values, List<Prepared> batch,
-        int height, int width) {
-      float[] stacked = new float[batch.size() * height * width * 3];
-      int at = 0;
-      for (int i = 0; i < images.size(); i++) {
-        at = Backend.mapBytes(resampled(images.get(i), resamples.get(i)), values, 3, stacked, at);
-      }
-      return forward(stacked, batch, height, width);
-    }
+    O forward(List<ByteBuffer> images, List<ByteResample> resamples, float[] values, List<Prepared> batch,
+        int height, int width);
 
     /** The result for {@code image}, the {@code indexInBatch}-th image of a batch whose pass gave {@code out}. */
     R result(Prepared image, O out, int indexInBatch);
