@@ -202,18 +202,18 @@ public final class ImagePipeline {
     String path = decoded.path();
     RgbImage image = decoded.image();
     ImagePreprocessor.Size size;
-    ByteResample onDevice = null;
+    ByteResample.Windowed onDevice = null;
     PixelMemory.Pixels pixels;
     try {
       size = preprocessor.outputSize(image.height(), image.width());
       if (resampleOnDevice) {
         onDevice = preprocessor.deviceResamplePlan(image.height(), image.width(), DEVICE_RESAMPLE_MAX_RATIO);
-        onDevice = onDevice == null || onDevice.isCopy() ? null : onDevice;
+        onDevice = onDevice == null || onDevice.resample().isCopy() ? null : onDevice;
       }
       pixels = null;
       if (onDevice != null) {
         try {
-          pixels = memory.allocateBytes(path, image.rgb().length);
+          pixels = memory.allocateBytes(path, onDevice.window().bytes());
         } catch (RuntimeException e) {
           onDevice = null; // never fits as decoded (a small --queue-bytes): resized here, it may
         }
@@ -232,14 +232,15 @@ public final class ImagePipeline {
     try {
       long t1 = System.nanoTime();
       if (onDevice != null) {
-        pixels.buffer().duplicate().clear().put(image.rgb());
+        onDevice.window().copy(image.rgb(), 0, image.width(), pixels.buffer().duplicate().clear());
       } else {
         preprocessor.resizeAndCropInto(image, pixels.buffer());
       }
       pixels.written();
       timings.add(Stage.PREPROCESS, System.nanoTime() - t1);
       return new Decoded<>(
-          new Prepared(index, path, image.width(), image.height(), size, null, pixels, onDevice), null);
+          new Prepared(index, path, image.width(), image.height(), size, null, pixels,
+              onDevice == null ? null : onDevice.resample()), null);
     } catch (RuntimeException e) {
       pixels.close(); // half-built: give the memory back
       return new Decoded<>(null, task.failed(path, image.width(), image.height(),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vicinity.kernels.Arena;
@@ -58,6 +59,38 @@ class ImagePipelineDeviceResampleTest {
           assertArrayEquals(preprocessor.preprocess(images.get(i).image()), got.get(i), 0f,
               images.get(i).path() + (device ? " resized by the backend" : " resized on the host"));
         }
+      }
+    }
+  }
+
+  /**
+   * A center crop reads a window of a wide image: only the window waits and goes to the device, and the model's
+   * input is still the host's preprocessing of the whole image.
+   */
+  @Test
+  void aCroppedImageWaitsAsTheWindowItsCropReads() throws Exception {
+    String config = "{\"do_resize\": true, \"size\": {\"shortest_edge\": 36}, \"resample\": 3,"
+        + " \"do_center_crop\": true, \"crop_size\": {\"height\": 32, \"width\": 32}, \"do_rescale\": true,"
+        + " \"rescale_factor\": 0.00392156862745098, \"do_normalize\": true,"
+        + " \"image_mean\": [0.485, 0.456, 0.406], \"image_std\": [0.229, 0.224, 0.225]}";
+    ImagePreprocessor preprocessor =
+        new ImagePreprocessor(PreprocessorConfig.fromJson(new ObjectMapper().readTree(config)));
+    Random rnd = new Random(47);
+    try (CpuBackend cpu = new CpuBackend()) {
+      for (int[] s : new int[][] {{72, 200}, {150, 90}, {20, 100}}) {
+        byte[] rgb = new byte[s[0] * s[1] * 3];
+        rnd.nextBytes(rgb);
+        ImagePipeline.DecodedImage image =
+            new ImagePipeline.DecodedImage(s[1] + "x" + s[0], new RgbImage(s[1], s[0], rgb));
+        ImagePipeline pipeline = new ImagePipeline(preprocessor, ImageDecoder.DEFAULT_MAX_PIXELS, true);
+        CapturingTask task = new CapturingTask(cpu);
+        ImagePipeline.Prepared p =
+            pipeline.preprocess(0, image, task, new DirectPixelMemory(Integer.MAX_VALUE)).prepared();
+        assertNotNull(p.resample(), image.path() + " waits decoded");
+        assertTrue(p.bytes() < rgb.length * 3 / 4, image.path() + ": " + p.bytes() + " of " + rgb.length);
+        List<float[]> got = pipeline.runPrepared(List.of(p), 1, task);
+        p.offHeap().close();
+        assertArrayEquals(preprocessor.preprocess(image.image()), got.get(0), 0f, image.path());
       }
     }
   }

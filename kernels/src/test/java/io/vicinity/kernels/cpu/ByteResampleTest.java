@@ -1,6 +1,7 @@
 package io.vicinity.kernels.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,6 +96,50 @@ public class ByteResampleTest {
           FromHostDirectTest.directBytes(sources, cut, total - cut, 0)), plans, table, 3, 5, 6, 3);
       assertArrayEquals(expected, cpu.toHost(got), 0f);
     }
+  }
+
+  @Test
+  void theWindowAResampleReadsGivesItsOutputAlone() {
+    Random rnd = new Random(13);
+    int shrank = 0;
+    for (int trial = 0; trial < 400; trial++) {
+      int sourceHeight = 1 + rnd.nextInt(12);
+      int sourceWidth = 1 + rnd.nextInt(12);
+      int height = 1 + rnd.nextInt(12);
+      int width = 1 + rnd.nextInt(12);
+      int regionHeight = 1 + rnd.nextInt(height + 2);
+      int regionWidth = 1 + rnd.nextInt(width + 2);
+      ByteResample plan = trial % 4 == 0
+          ? ByteResample.crop(sourceHeight, sourceWidth, rnd.nextInt(sourceHeight + 2) - 2,
+              rnd.nextInt(sourceWidth + 2) - 2, regionHeight, regionWidth)
+          : randomPlan(rnd, sourceHeight, sourceWidth, height, width, rnd.nextInt(height + 2) - 2,
+              rnd.nextInt(width + 2) - 2, regionHeight, regionWidth);
+      int offset = rnd.nextInt(7);
+      byte[] source = new byte[offset + plan.sourceBytes()];
+      rnd.nextBytes(source);
+      ByteResample.Windowed w = plan.windowed();
+      ByteBuffer windowBytes = ByteBuffer.allocate(w.window().bytes());
+      w.window().copy(source, offset, sourceWidth, windowBytes);
+      assertEquals(0, windowBytes.remaining(), "the window fills its bytes");
+      assertEquals(w.window().bytes(), w.resample().sourceBytes());
+      assertArrayEquals(plan.apply(source, offset), w.resample().apply(windowBytes.array(), 0), "trial " + trial);
+      shrank += w.resample().sourceBytes() < plan.sourceBytes() ? 1 : 0;
+    }
+    assertTrue(shrank > 100, "most random regions read part of their source: " + shrank);
+  }
+
+  @Test
+  void aCenterCropReadsTheMiddleColumnsOfAWideFrame() {
+    // Rows are whole, columns the crop's plus the taps at its edges; the window is that rectangle of the frame.
+    ByteResample.Pass rows = ByteResample.Pass.identity(4);
+    ByteResample.Pass halve = new ByteResample.Pass(2, new int[] {0, 2, 4, 6}, new int[] {2, 2, 2, 2},
+        new int[] {ONE / 2, ONE / 2, ONE / 2, ONE / 2, ONE / 2, ONE / 2, ONE / 2, ONE / 2});
+    ByteResample plan = new ByteResample(4, 8, rows, halve, 0, 1, 4, 2);
+    ByteResample.Windowed w = plan.windowed();
+    assertEquals(new ByteResample.Window(0, 2, 4, 4), w.window());
+    assertArrayEquals(new int[] {0, 2}, w.resample().horizontal().first());
+    assertEquals(0, w.resample().left());
+    assertTrue(ByteResample.crop(6, 6, 1, 2, 3, 3).windowed().resample().isCopy(), "a crop's window is a copy");
   }
 
   @Test

@@ -32,7 +32,10 @@ public final class ImagePreprocessor {
    * the decoding threads' Java time in a profile of the job on 560 px JPEGs. Cleared when full; plans are never
    * modified, so threads share them.
    */
-  private final Map<Long, Optional<ByteResample>> plans = new ConcurrentHashMap<>();
+  private final Map<Long, Optional<Plans>> plans = new ConcurrentHashMap<>();
+
+  /** A source size's resample over the whole image (the host's) and over the window it reads (the device's). */
+  private record Plans(ByteResample whole, ByteResample.Windowed windowed) {}
   /** Output value for each (channel, byte value): rescale and normalize are per-value maps. */
   private final float[][] valueTable;
 
@@ -111,16 +114,20 @@ public final class ImagePreprocessor {
    * device; null in the one case that is not a single region (ConvNeXt's crop followed by a center crop).
    */
   public ByteResample resamplePlan(int height, int width) {
+    return cachedPlans(height, width).map(Plans::whole).orElse(null);
+  }
+
+  private Optional<Plans> cachedPlans(int height, int width) {
     long size = ((long) height << 32) | (width & 0xFFFFFFFFL);
-    Optional<ByteResample> plan = plans.get(size);
-    if (plan == null) {
+    Optional<Plans> cached = plans.get(size);
+    if (cached == null) {
       if (plans.size() >= MAX_CACHED_PLANS) {
         plans.clear();
       }
-      plan = Optional.ofNullable(newResamplePlan(height, width));
-      plans.put(size, plan);
+      cached = Optional.ofNullable(newResamplePlan(height, width)).map(p -> new Plans(p, p.windowed()));
+      plans.put(size, cached);
     }
-    return plan.orElse(null);
+    return cached;
   }
 
   private ByteResample newResamplePlan(int height, int width) {
@@ -147,16 +154,19 @@ public final class ImagePreprocessor {
   }
 
   /**
-   * {@link #resamplePlan} for a backend that resizes on its device, or null when the host should resize: the
-   * preprocessing is not one resample, or the image has more than {@code maxRatio} times the preprocessed
-   * image's pixels (its decoded bytes would cost more to hold and copy up than the host's resize saves).
+   * {@link #resamplePlan} for a backend that resizes on its device, over the window of the image it reads (only
+   * that is held and copied up), or null when the host should resize: the preprocessing is not one resample, or
+   * the window has more than {@code maxRatio} times the preprocessed image's pixels (its bytes would cost more to
+   * hold and copy up than the host's resize saves).
    */
-  public ByteResample deviceResamplePlan(int height, int width, int maxRatio) {
+  public ByteResample.Windowed deviceResamplePlan(int height, int width, int maxRatio) {
     Size size = outputSize(height, width);
-    if ((long) height * width > (long) maxRatio * size.height() * size.width()) {
+    ByteResample.Windowed windowed = cachedPlans(height, width).map(Plans::windowed).orElse(null);
+    if (windowed == null) {
       return null;
     }
-    return resamplePlan(height, width);
+    ByteResample.Window window = windowed.window();
+    return (long) window.height() * window.width() > (long) maxRatio * size.height() * size.width() ? null : windowed;
   }
 
   private boolean convNextCrops() {

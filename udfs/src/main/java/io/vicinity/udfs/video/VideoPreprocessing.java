@@ -104,7 +104,7 @@ public final class VideoPreprocessing {
    * device ({@code Backend.fromHostBytes} with a {@link ByteResample}); null when the host should resize them
    * (see {@link ImagePreprocessor#deviceResamplePlan}).
    */
-  public ByteResample deviceResamplePlan(int height, int width, int maxRatio) {
+  public ByteResample.Windowed deviceResamplePlan(int height, int width, int maxRatio) {
     return frames.deviceResamplePlan(height, width, maxRatio);
   }
 
