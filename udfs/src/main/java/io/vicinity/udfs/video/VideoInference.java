@@ -40,12 +40,13 @@ public final class VideoInference implements AutoCloseable {
   private final VideoMaeModel model;
   private final ReentrantLock forwardLock = new ReentrantLock();
   /**
-   * Decoded frames go to the device to be resized there when they have at most this many times the pixels of
-   * the resized frame. A pass holds all its clips' frames (88 MB for 8 clips of 16 frames at 640 x 360, 4.6
-   * times a 224 px frame), so the bound is lower than images' ({@link ImagePipeline#DEVICE_RESAMPLE_MAX_RATIO});
-   * 720p frames are resized on the decoding threads (not measured against the device).
+   * Decoded frames go to the device to be resized there when the window of each frame that the resize and crop
+   * read has at most this many times the pixels of the resized frame. A pass holds all its clips' windows (200 MB
+   * for 8 clips of 16 frames at 1280 x 720, whose 224 px center crop reads 724 of the 1280 columns: 10.4 times
+   * a 224 px frame), so the bound is lower than images' ({@link ImagePipeline#DEVICE_RESAMPLE_MAX_RATIO}): 1080p
+   * frames (23.4 times) are resized on the decoding threads.
    */
-  static final int DEVICE_RESAMPLE_MAX_RATIO = 8;
+  static final int DEVICE_RESAMPLE_MAX_RATIO = 16;
 
   private final DeviceUsage usage = new DeviceUsage();
   /** The preprocessor's rescale + normalize per channel and byte, applied to decoded clips on the device. */
@@ -145,10 +146,12 @@ public final class VideoInference implements AutoCloseable {
 
   /**
    * A clip, the size of its frames after preprocessing and, for a decoded clip, the resample its frames get on
-   * the device: the preprocessor's resize and crop when the backend runs it on the decoded frames
-   * ({@code decodedUp}), else an identity over frames resized on the host. Model-ready clips have none.
+   * the device: the preprocessor's resize and crop when the backend runs it on the window of each decoded frame
+   * it reads ({@code deviceWindow}, the part that goes up), else an identity over frames resized on the host.
+   * Model-ready clips have none.
    */
-  private record Shaped(int index, VideoClip clip, int height, int width, ByteResample resample, boolean decodedUp) {
+  private record Shaped(int index, VideoClip clip, int height, int width, ByteResample resample,
+      ByteResample.Window deviceWindow) {
     /** What the pass holds of the clip: float32 values, or bytes (decoded or resized frames). */
     int stored() {
       long perFrame = resample == null ? (long) height * width * 3 : resample.sourceBytes();
@@ -160,23 +163,24 @@ public final class VideoInference implements AutoCloseable {
      * floats, frames resized on the host, or decoded frames of one size).
      */
     List<Integer> passKey() {
-      int form = resample == null ? 0 : decodedUp ? 2 : 1;
-      return List.of(clip.frames(), height, width, form, decodedUp ? clip.height() : 0, decodedUp ? clip.width() : 0);
+      int form = resample == null ? 0 : deviceWindow != null ? 2 : 1;
+      return List.of(clip.frames(), height, width, form, deviceWindow != null ? clip.height() : 0,
+          deviceWindow != null ? clip.width() : 0);
     }
   }
 
   private Shaped shape(int index, VideoClip clip) {
     if (clip.pixels() != null) {
-      return new Shaped(index, clip, clip.height(), clip.width(), null, false);
+      return new Shaped(index, clip, clip.height(), clip.width(), null, null);
     }
     var size = preprocessing.outputSize(clip.height(), clip.width());
-    ByteResample plan = backend.isHost() ? null
+    ByteResample.Windowed plan = backend.isHost() ? null
         : preprocessing.deviceResamplePlan(clip.height(), clip.width(), DEVICE_RESAMPLE_MAX_RATIO);
     if (plan != null) {
-      return new Shaped(index, clip, size.height(), size.width(), plan, true);
+      return new Shaped(index, clip, size.height(), size.width(), plan.resample(), plan.window());
     }
     return new Shaped(index, clip, size.height(), size.width(),
-        ByteResample.crop(size.height(), size.width(), 0, 0, size.height(), size.width()), false);
+        ByteResample.crop(size.height(), size.width(), 0, 0, size.height(), size.width()), null);
   }
 
   private void inferBatch(List<Shaped> batch, ClipResult[] results, PixelMemory memory)
@@ -305,8 +309,11 @@ public final class VideoInference implements AutoCloseable {
           .order(ByteOrder.LITTLE_ENDIAN);
       if (!bytes) {
         slot.asFloatBuffer().put(c.pixels());
-      } else if (clip.decodedUp()) {
-        slot.put(c.rgb());
+      } else if (clip.deviceWindow() != null) {
+        int frameBytes = c.height() * c.width() * ByteResample.CHANNELS;
+        for (int f = 0; f < c.frames(); f++) {
+          clip.deviceWindow().copy(c.rgb(), f * frameBytes, c.width(), slot);
+        }
       } else {
         preprocessing.resizeAndCropInto(c.rgb(), c.frames(), c.height(), c.width(), slot);
       }
