@@ -89,7 +89,7 @@ public final class JobConfig {
       if (entry == JobOptions.HELP) {
         continue;
       }
-      Object value = get(entry);
+      Object value = entry == JobOptions.QUEUE_BYTES ? queueBytes() : get(entry);
       String text = value == null ? null : ConfigEntry.text(value);
       out.put(entry.key(), Redaction.value(entry.key(), text));
     }
@@ -104,6 +104,15 @@ public final class JobConfig {
         get(JobOptions.BATCH_SIZE),
         get(JobOptions.BACKEND).name().toLowerCase(Locale.ROOT),
         precision());
+  }
+
+  /**
+   * --queue-bytes, or its default for the task: video's is larger, since a forward pass holds all its clips'
+   * frames, decoded, until it has run.
+   */
+  public long queueBytes() {
+    return !isSet(JobOptions.QUEUE_BYTES) && get(JobOptions.TASK) == JobOptions.Task.VIDEO ? JobOptions.VIDEO_QUEUE_BYTES
+        : get(JobOptions.QUEUE_BYTES);
   }
 
   /** The --precision option as the inference library names it ("fp32", "bf16"). */

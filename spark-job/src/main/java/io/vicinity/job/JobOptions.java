@@ -298,10 +298,14 @@ public final class JobOptions {
       ConfigEntry.bytes("--queue-bytes")
           .doc("Most preprocessed-pixel bytes (off-heap Arrow memory) waiting for or in the device per "
               + "executor and device, over all task threads; task threads wait when it is full. Two batches "
-              + "or more let decoding overlap inference.")
+              + "or more let decoding overlap inference. For --task video the default is 2g: on a GPU a "
+              + "pass holds its clips' decoded frames (200 MB for 8 clips at 720p).")
           .defaultValue(512L << 20)
           .check(n -> n >= 1, "a size of at least 1 byte")
           .build();
+
+  /** --queue-bytes' default for --task video: about a pass per task thread of 16 at 640 x 360 (88 MB). */
+  public static final long VIDEO_QUEUE_BYTES = 2L << 30;
 
   public static final ConfigEntry<Integer> BATCH_LINGER_MS =
       ConfigEntry.integer("--batch-linger-ms", "MS")

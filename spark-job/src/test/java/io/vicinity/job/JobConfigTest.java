@@ -141,6 +141,18 @@ class JobConfigTest {
     assertEquals("errorifexists", values.get("--mode"));
     assertEquals(String.valueOf(256L << 20), values.get("--batch-bytes"));
     assertEquals(JobOptions.ALL.size() - 1, values.size(), "every option but --help");
+    assertEquals(String.valueOf(512L << 20), values.get("--queue-bytes"));
+  }
+
+  @Test
+  void videoHoldsMorePixelsByDefaultUnlessTold() {
+    String[] video = {"--input", "in", "--output", "o", "--model", "m", "--task", "video"};
+    JobConfig byDefault = JobConfig.parse(video);
+    assertEquals(2L << 30, byDefault.queueBytes());
+    assertEquals(String.valueOf(2L << 30), byDefault.effectiveValues().get("--queue-bytes"));
+    assertEquals(256L << 20, JobConfig.parse(concat(video, "--queue-bytes", "256m")).queueBytes());
+    assertEquals(512L << 20, JobConfig.parse("--input", "in", "--output", "o", "--model", "m", "--task",
+        "segment").queueBytes());
   }
 
   private static String[] concat(String[] a, String... b) {
