@@ -50,7 +50,9 @@ public final class CudaBackend implements Backend {
   /** Tests set this to fill every new device block with NaN and to synchronise after each launch. */
   public static final String DEBUG_PROPERTY = "vicinity.cuda.debug";
 
+  /** Downloads go through one staging chunk of at most this; uploads through two of a quarter of it. */
   private static final long STAGING_CHUNK_BYTES = 128L << 20;
+  private static final long UPLOAD_CHUNK_BYTES = STAGING_CHUNK_BYTES / 4;
   private static final int COPY_PIECE_BYTES = 1 << 20;
   private static volatile byte[] fatbin;
 
@@ -357,7 +359,7 @@ public final class CudaBackend implements Backend {
   /**
    * Fills staging chunks from the buffers in order (little-endian float32 bytes, as the device reads them). The
    * fill is a host memcpy at DRAM speed, most of an upload's time (6 GB/s on one thread), so its 1 MiB pieces
-   * run in parallel.
+   * run in parallel, and the next chunk fills while the last one's DMA runs.
    */
   private void copyIn(DevicePtr dst, List<ByteBuffer> direct) {
     long total = 0;
@@ -368,8 +370,9 @@ public final class CudaBackend implements Backend {
     int part = 0;
     int from = direct.isEmpty() ? 0 : direct.get(0).position();
     while (done < total) {
-      int len = (int) Math.min(STAGING_CHUNK_BYTES, total - done);
-      ByteBuffer chunk = staging.buffer(len);
+      int len = (int) Math.min(UPLOAD_CHUNK_BYTES, total - done);
+      PinnedStaging.Slot slot = staging.nextUpload(len);
+      ByteBuffer chunk = slot.buffer();
       List<CopyRun> runs = new ArrayList<>();
       for (int at = 0; at < len; ) {
         ByteBuffer src = direct.get(part);
@@ -387,11 +390,12 @@ public final class CudaBackend implements Backend {
         CopyRun r = runs.get(i);
         chunk.put(r.to(), r.src(), r.from(), r.bytes());
       });
-      CudaException.check(cuMemcpyHtoDAsync(dst.offset(done), staging.pointer(), len, stream),
+      CudaException.check(cuMemcpyHtoDAsync(dst.offset(done), slot.pointer(), len, stream),
           "cuMemcpyHtoDAsync(" + len + " bytes)");
-      sync("upload");
+      slot.issued(stream);
       done += len;
     }
+    sync("upload");
   }
 
   /** Writes {@code data} into {@code t} starting at element {@code offset} (converted to t's dtype). */
@@ -442,16 +446,18 @@ public final class CudaBackend implements Backend {
   }
 
   private void copyIn(DevicePtr dst, float[] data) {
-    int chunk = (int) (STAGING_CHUNK_BYTES / 4);
+    int chunk = (int) (UPLOAD_CHUNK_BYTES / 4);
     for (int off = 0; off < data.length; off += chunk) {
       int len = Math.min(chunk, data.length - off);
-      FloatBuffer f = staging.buffer((long) len * 4).asFloatBuffer();
+      PinnedStaging.Slot slot = staging.nextUpload((long) len * 4);
+      FloatBuffer f = slot.buffer().asFloatBuffer();
       int piece = COPY_PIECE_BYTES / 4, base = off;
       inPieces((len + piece - 1) / piece, i -> f.put(i * piece, data, base + i * piece, Math.min(piece, len - i * piece)));
-      CudaException.check(cuMemcpyHtoDAsync(dst.offset((long) off * 4), staging.pointer(), (long) len * 4, stream),
+      CudaException.check(cuMemcpyHtoDAsync(dst.offset((long) off * 4), slot.pointer(), (long) len * 4, stream),
           "cuMemcpyHtoDAsync(" + len * 4L + " bytes)");
-      sync("upload");
+      slot.issued(stream);
     }
+    sync("upload");
   }
 
   /** {@code bytes} of {@code src} from its index {@code from} to the staging chunk's index {@code to}. */
@@ -501,8 +507,9 @@ public final class CudaBackend implements Backend {
     int chunk = (int) (STAGING_CHUNK_BYTES / 4);
     for (int off = 0; off < count; off += chunk) {
       int len = Math.min(chunk, count - off);
-      ByteBuffer b = staging.buffer((long) len * 4);
-      CudaException.check(cuMemcpyDtoHAsync(staging.pointer(), src.offset((long) off * 4), (long) len * 4, stream),
+      PinnedStaging.Slot slot = staging.single((long) len * 4);
+      ByteBuffer b = slot.buffer();
+      CudaException.check(cuMemcpyDtoHAsync(slot.pointer(), src.offset((long) off * 4), (long) len * 4, stream),
           "cuMemcpyDtoHAsync(" + len * 4L + " bytes)");
       sync("download");
       sink.take(b, off, len);

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Off-heap buffers -> pinned staging -> device: bit-equal to fromHost(float[]) in every compute dtype, for parts
- * of odd sizes with a leading offset, and for an upload larger than one staging chunk (128 MiB).
+ * of odd sizes with a leading offset, and for uploads of several staging chunks (32 MiB; the two pinned buffers
+ * take turns, one filling while the other's copy runs).
  */
 class CudaFromHostDirectTest {
 
@@ -147,7 +148,7 @@ class CudaFromHostDirectTest {
   @Test
   void bytesStraddlingStagingChunksLandInOrder() {
     CudaBackend gpu = CudaTestSupport.gpu(DType.F32);
-    int n = 3 * ((128 << 20) / 3 + 12_345); // past one staging chunk (the table goes first, shifting every byte)
+    int n = 3 * ((128 << 20) / 3 + 12_345); // past four staging chunks (the table goes first, shifting every byte)
     byte[] bytes = new byte[n];
     new Random(17).nextBytes(bytes);
     float[] table = FromHostDirectTest.randomTable(new Random(19), 3);
@@ -161,7 +162,7 @@ class CudaFromHostDirectTest {
   @Test
   void partsStraddlingStagingChunksLandInOrder() {
     CudaBackend gpu = CudaTestSupport.gpu(DType.F32);
-    int n = (128 << 20) / 4 + 12_345; // one chunk and a bit: the second chunk starts inside a part
+    int n = (128 << 20) / 4 + 12_345; // four chunks and a bit: chunks start inside parts
     float[] data = new float[n];
     for (int i = 0; i < n; i++) {
       data[i] = i; // exact in float32 below 2^24, and distinct enough to catch a shifted chunk
