@@ -111,6 +111,10 @@ public final class VideoDecoder implements AutoCloseable {
   private int swsFormat = -1;
   private int swsWidth;
   private int swsHeight;
+  /** sws_scale's RGB output, its plane pointers and strides: one of each for the video, resized when needed. */
+  private BytePointer rgbOut;
+  private PointerPointer<BytePointer> rgbPlanes;
+  private IntPointer rgbStride;
   private final int streamIndex;
   private final AVRational timeBase;
   private long startPts;
@@ -349,17 +353,30 @@ public final class VideoDecoder implements AutoCloseable {
       swsHeight = h;
     }
     int stride = w * 3;
-    // sws_scale reads four plane pointers and four strides even for packed RGB: pass all four.
-    try (BytePointer dst = new BytePointer((long) stride * h + 64);
-        PointerPointer<BytePointer> dstPlanes = new PointerPointer<>(dst, null, null, null);
-        IntPointer dstStride = new IntPointer(stride, 0, 0, 0)) {
-      int rows = sws_scale(sws, frame.data(), frame.linesize(), 0, h, dstPlanes, dstStride);
-      if (rows != h) {
-        throw fail("RGB conversion of frame " + decoded + " returned " + rows + " of " + h + " rows");
-      }
-      byte[] rgb = new byte[stride * h];
-      dst.get(rgb);
-      return rgb;
+    if (rgbOut == null || rgbOut.capacity() < (long) stride * h + 64 || rgbStride.get(0) != stride) {
+      freeRgbOut();
+      // Kept for the video: a fresh native buffer per frame cost a malloc, page faults and JavaCPP's
+      // deallocator lock for every frame. sws_scale reads four plane pointers and four strides even for
+      // packed RGB: pass all four.
+      rgbOut = new BytePointer((long) stride * h + 64);
+      rgbPlanes = new PointerPointer<>(rgbOut, null, null, null);
+      rgbStride = new IntPointer(stride, 0, 0, 0);
+    }
+    int rows = sws_scale(sws, frame.data(), frame.linesize(), 0, h, rgbPlanes, rgbStride);
+    if (rows != h) {
+      throw fail("RGB conversion of frame " + decoded + " returned " + rows + " of " + h + " rows");
+    }
+    byte[] rgb = new byte[stride * h];
+    rgbOut.position(0).get(rgb);
+    return rgb;
+  }
+
+  private void freeRgbOut() {
+    if (rgbOut != null) {
+      rgbPlanes.close();
+      rgbStride.close();
+      rgbOut.close();
+      rgbOut = null;
     }
   }
 
@@ -445,6 +462,7 @@ public final class VideoDecoder implements AutoCloseable {
       sws_freeContext(sws);
       sws = null;
     }
+    freeRgbOut();
     if (frame != null) {
       av_frame_free(frame);
       frame = null;
