@@ -33,11 +33,12 @@ public final class ImagePipeline {
   private final ImagePreprocessor preprocessor;
   private final ImageDecoder decoder;
   /**
-   * Decoded images go to a device to be resized there when they have at most this many times the pixels of the
-   * preprocessed image; larger ones are resized on the decoding thread. Host decoding is the job's limit, and
+   * Decoded images go to a device to be resized there when the window of them that the resize and crop read
+   * has at most this many times the pixels of the preprocessed image; larger ones are resized on the decoding
+   * thread. Host decoding is the job's limit, and
    * Pillow's resize on the host costs about as much again for photos: on an H100 with 16 cores, 1024 x 1024
    * JPEGs (21 times a 224 px input) ran 786 images/s resized on the GPU against 450 on the host. At the bound a
-   * waiting image holds 9.6 MB for a 224 px model (about 1790 x 1790 pixels).
+   * waiting window holds 9.6 MB for a 224 px model (about 1790 x 1790 pixels).
    */
   public static final int DEVICE_RESAMPLE_MAX_RATIO = 64;
 
