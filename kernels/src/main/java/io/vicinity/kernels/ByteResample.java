@@ -138,14 +138,12 @@ public record ByteResample(int sourceHeight, int sourceWidth, Pass vertical, Pas
    * the window needs holding and copying up (a center crop of a 16:9 frame reads ~60% of it).
    */
   public Windowed windowed() {
-    int x0 = Math.max(left, 0);
-    int x1 = Math.min(left + width, horizontal.size());
-    int y0 = Math.max(top, 0);
-    int y1 = Math.min(top + height, vertical.size());
     Window whole = new Window(0, 0, sourceHeight, sourceWidth);
-    if (x0 >= x1 || y0 >= y1) {
+    int[] inside = inside();
+    if (inside == null) {
       return new Windowed(whole, this); // the output is all padding
     }
+    int x0 = inside[0], x1 = inside[1], y0 = inside[2], y1 = inside[3];
     int[] columns = horizontal.reads(x0, x1);
     int[] rows = vertical.reads(y0, y1);
     if (columns[0] >= columns[1] || rows[0] >= rows[1]) {
@@ -179,37 +177,34 @@ public record ByteResample(int sourceHeight, int sourceWidth, Pass vertical, Pas
           + " for a " + sourceWidth + "x" + sourceHeight + " RGB image");
     }
     byte[] out = new byte[outputBytes()];
-    // The part of the region inside the resized image: columns [x0, x1), rows [y0, y1).
-    int x0 = Math.max(left, 0);
-    int x1 = Math.min(left + width, horizontal.size());
-    int y0 = Math.max(top, 0);
-    int y1 = Math.min(top + height, vertical.size());
-    if (x0 >= x1 || y0 >= y1) {
+    int[] inside = inside();
+    if (inside == null) {
       return out;
     }
+    int x0 = inside[0], x1 = inside[1], y0 = inside[2], y1 = inside[3];
     int columns = x1 - x0;
-    // Rows of the horizontally resampled image the vertical pass reads.
-    boolean verticalPass = !vertical.isIdentity(sourceHeight);
-    int firstRow = y0;
-    int lastRow = y1;
-    if (verticalPass) {
-      firstRow = Integer.MAX_VALUE;
-      lastRow = 0;
-      for (int y = y0; y < y1; y++) {
-        firstRow = Math.min(firstRow, vertical.first()[y]);
-        lastRow = Math.max(lastRow, vertical.first()[y] + vertical.count()[y]);
-      }
-      lastRow = Math.max(lastRow, firstRow);
-    }
+    // Rows of the horizontally resampled image the vertical pass reads (y0..y1 when it is an identity).
+    int[] read = vertical.reads(y0, y1);
+    int firstRow = read[0];
+    int lastRow = read[1];
     byte[] rows = horizontal.isIdentity(sourceWidth)
         ? columns(src, offset, firstRow, lastRow, x0, x1)
         : horizontal(src, offset, firstRow, lastRow, x0, x1);
-    byte[] pixels = verticalPass ? vertical(rows, columns, firstRow, y0, y1) : rows;
+    byte[] pixels = vertical.isIdentity(sourceHeight) ? rows : vertical(rows, columns, firstRow, y0, y1);
     int stride = columns * CHANNELS;
     for (int y = y0; y < y1; y++) {
       System.arraycopy(pixels, (y - y0) * stride, out, ((y - top) * width + (x0 - left)) * CHANNELS, stride);
     }
     return out;
+  }
+
+  /** The part of the output region inside the resized image: {x0, x1, y0, y1} (columns, rows); null when none. */
+  private int[] inside() {
+    int x0 = Math.max(left, 0);
+    int x1 = Math.min(left + width, horizontal.size());
+    int y0 = Math.max(top, 0);
+    int y1 = Math.min(top + height, vertical.size());
+    return x0 < x1 && y0 < y1 ? new int[] {x0, x1, y0, y1} : null;
   }
 
   /** Source rows [firstRow, lastRow), columns [x0, x1) of each, horizontally resampled. */
