@@ -198,6 +198,22 @@ public record ByteResample(int sourceHeight, int sourceWidth, Pass vertical, Pas
     return out;
   }
 
+  /**
+   * The output region's bytes for the source image in {@code source}'s remaining bytes: {@code source} itself
+   * when the resample is a copy.
+   */
+  public ByteBuffer output(ByteBuffer source) {
+    if (isCopy()) {
+      return source;
+    }
+    if (source.hasArray()) {
+      return ByteBuffer.wrap(apply(source.array(), source.arrayOffset() + source.position()));
+    }
+    byte[] bytes = new byte[source.remaining()];
+    source.duplicate().get(bytes);
+    return ByteBuffer.wrap(apply(bytes, 0));
+  }
+
   /** The part of the output region inside the resized image: {x0, x1, y0, y1} (columns, rows); null when none. */
   private int[] inside() {
     int x0 = Math.max(left, 0);

@@ -249,16 +249,6 @@ public final class ImagePipeline {
     }
   }
 
-  /** The preprocessed image's bytes from {@code image}'s remaining bytes. */
-  private static ByteBuffer resampled(ByteBuffer image, ByteResample resample) {
-    if (resample.isCopy()) {
-      return image;
-    }
-    byte[] source = new byte[image.remaining()];
-    image.duplicate().get(source);
-    return ByteBuffer.wrap(resample.apply(source, 0));
-  }
-
   /** Either a prepared image or the failed result that replaces it. */
   public record Decoded<R>(Prepared prepared, R failure) {}
 
@@ -379,7 +369,7 @@ public final class ImagePipeline {
         if (p.pixels() != null) {
           System.arraycopy(p.pixels(), 0, stacked, i * per, per);
         } else {
-          Backend.mapBytes(resampled(p.offHeap().buffer().duplicate().clear(), p.deviceResample()), channelValues, 3,
+          Backend.mapBytes(p.deviceResample().output(p.offHeap().buffer().duplicate().clear()), channelValues, 3,
               stacked, i * per);
         }
       }

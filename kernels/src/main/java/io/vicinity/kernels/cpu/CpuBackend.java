@@ -144,9 +144,7 @@ public final class CpuBackend implements Backend {
     int from = 0;
     int to = 0;
     for (ByteResample r : resamples) {
-      ByteBuffer region = r.isCopy()
-          ? ByteBuffer.wrap(sources, from, r.sourceBytes())
-          : ByteBuffer.wrap(r.apply(sources, from));
+      ByteBuffer region = r.output(ByteBuffer.wrap(sources, from, r.sourceBytes()));
       to = Backend.mapBytes(region, values, ByteResample.CHANNELS, data, to);
       from += r.sourceBytes();
     }

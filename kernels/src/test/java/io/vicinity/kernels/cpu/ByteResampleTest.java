@@ -123,6 +123,10 @@ public class ByteResampleTest {
       assertEquals(0, windowBytes.remaining(), "the window fills its bytes");
       assertEquals(w.window().bytes(), w.resample().sourceBytes());
       assertArrayEquals(plan.apply(source, offset), w.resample().apply(windowBytes.array(), 0), "trial " + trial);
+      ByteBuffer direct = ByteBuffer.allocateDirect(plan.sourceBytes()).put(source, offset, plan.sourceBytes()).flip();
+      assertArrayEquals(plan.apply(source, offset), bytesOf(plan.output(direct)), "trial " + trial + ", direct");
+      assertArrayEquals(plan.apply(source, offset),
+          bytesOf(plan.output(ByteBuffer.wrap(source, offset, plan.sourceBytes()))), "trial " + trial + ", heap");
       shrank += w.resample().sourceBytes() < plan.sourceBytes() ? 1 : 0;
     }
     assertTrue(shrank > 100, "most random regions read part of their source: " + shrank);
@@ -160,6 +164,12 @@ public class ByteResampleTest {
     }
     assertThrows(IllegalArgumentException.class, () -> new ByteResample(4, 4, ByteResample.Pass.identity(4),
         new ByteResample.Pass(1, new int[] {3}, new int[] {2}, new int[] {ONE}), 0, 0, 1, 1), "reads past the row");
+  }
+
+  private static byte[] bytesOf(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
   }
 
   /**
