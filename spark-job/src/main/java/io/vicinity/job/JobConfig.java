@@ -63,10 +63,16 @@ public final class JobConfig {
     return config;
   }
 
-  /** The value given on the command line, else the entry's default (null when it has none). */
+  /**
+   * The value given on the command line, else the entry's default for the --task given (see
+   * {@link JobOptions#taskDefault}), else its default (null when it has none).
+   */
   public <T> T get(ConfigEntry<T> entry) {
     @SuppressWarnings("unchecked")
     T value = (T) values.get(entry);
+    if (value == null) {
+      value = JobOptions.taskDefault(entry, (JobOptions.Task) values.get(JobOptions.TASK));
+    }
     return value != null ? value : entry.defaultValue().orElse(null);
   }
 
@@ -89,7 +95,7 @@ public final class JobConfig {
       if (entry == JobOptions.HELP) {
         continue;
       }
-      Object value = entry == JobOptions.QUEUE_BYTES ? queueBytes() : get(entry);
+      Object value = get(entry);
       String text = value == null ? null : ConfigEntry.text(value);
       out.put(entry.key(), Redaction.value(entry.key(), text));
     }
@@ -104,15 +110,6 @@ public final class JobConfig {
         get(JobOptions.BATCH_SIZE),
         get(JobOptions.BACKEND).name().toLowerCase(Locale.ROOT),
         precision());
-  }
-
-  /**
-   * --queue-bytes, or its default for the task: video's is larger, since a forward pass holds all its clips'
-   * frames, decoded, until it has run.
-   */
-  public long queueBytes() {
-    return !isSet(JobOptions.QUEUE_BYTES) && get(JobOptions.TASK) == JobOptions.Task.VIDEO ? JobOptions.VIDEO_QUEUE_BYTES
-        : get(JobOptions.QUEUE_BYTES);
   }
 
   /** The --precision option as the inference library names it ("fp32", "bf16"). */

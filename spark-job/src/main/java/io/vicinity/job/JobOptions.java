@@ -307,6 +307,15 @@ public final class JobOptions {
   /** --queue-bytes' default for --task video: about a pass per task thread of 16 at 640 x 360 (88 MB). */
   public static final long VIDEO_QUEUE_BYTES = 2L << 30;
 
+  /**
+   * An option's default where it depends on the task, else null (the entry's own default): video's
+   * --queue-bytes is larger, since a forward pass holds all its clips' frames, decoded, until it has run.
+   */
+  @SuppressWarnings("unchecked")
+  static <T> T taskDefault(ConfigEntry<T> entry, Task task) {
+    return entry == QUEUE_BYTES && task == Task.VIDEO ? (T) Long.valueOf(VIDEO_QUEUE_BYTES) : null;
+  }
+
   public static final ConfigEntry<Integer> BATCH_LINGER_MS =
       ConfigEntry.integer("--batch-linger-ms", "MS")
           .doc("How long a forming batch waits for images from other task threads before it runs part-full.")

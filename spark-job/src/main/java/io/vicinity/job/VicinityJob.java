@@ -201,7 +201,7 @@ public final class VicinityJob {
         config.precision(),
         config.get(JobOptions.BATCH_SIZE),
         config.get(JobOptions.BATCH_BYTES),
-        config.queueBytes(),
+        config.get(JobOptions.QUEUE_BYTES),
         config.get(JobOptions.BATCH_LINGER_MS),
         config.get(JobOptions.MAX_IMAGE_PIXELS),
         provenance,

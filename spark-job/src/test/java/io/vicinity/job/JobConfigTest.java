@@ -148,11 +148,11 @@ class JobConfigTest {
   void videoHoldsMorePixelsByDefaultUnlessTold() {
     String[] video = {"--input", "in", "--output", "o", "--model", "m", "--task", "video"};
     JobConfig byDefault = JobConfig.parse(video);
-    assertEquals(2L << 30, byDefault.queueBytes());
+    assertEquals(2L << 30, byDefault.get(JobOptions.QUEUE_BYTES));
     assertEquals(String.valueOf(2L << 30), byDefault.effectiveValues().get("--queue-bytes"));
-    assertEquals(256L << 20, JobConfig.parse(concat(video, "--queue-bytes", "256m")).queueBytes());
+    assertEquals(256L << 20, JobConfig.parse(concat(video, "--queue-bytes", "256m")).get(JobOptions.QUEUE_BYTES));
     assertEquals(512L << 20, JobConfig.parse("--input", "in", "--output", "o", "--model", "m", "--task",
-        "segment").queueBytes());
+        "segment").get(JobOptions.QUEUE_BYTES));
   }
 
   private static String[] concat(String[] a, String... b) {
