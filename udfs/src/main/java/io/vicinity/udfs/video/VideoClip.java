@@ -1,28 +1,67 @@
 package io.vicinity.udfs.video;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
- * One decoded clip, frames in time order. Either raw RGB bytes (preprocessed per frame like images), or
+ * One decoded clip, frames in time order. Either raw RGB frames (preprocessed per frame like images), or
  * model-ready float pixels (already resized and normalised, as Hugging Face's pixel_values but channels-last).
  *
  * @param id names the clip in results and errors (e.g. "video.mp4#clip3")
- * @param rgb uint8 [frames, height, width, 3], or null
+ * @param rgbFrames uint8 [height, width, 3] per frame, as decoded (never joined into one array: a 720p clip of
+ *     16 frames would be one 44 MB copy of every pixel), or null
  * @param pixels float32 [frames, height, width, 3] model-ready, or null
  */
-public record VideoClip(String id, int frames, int height, int width, byte[] rgb, float[] pixels) {
+public record VideoClip(String id, int frames, int height, int width, List<byte[]> rgbFrames, float[] pixels) {
   public VideoClip {
-    if ((rgb == null) == (pixels == null)) {
-      throw new IllegalArgumentException(id + ": a clip holds either rgb bytes or float pixels");
+    if ((rgbFrames == null) == (pixels == null)) {
+      throw new IllegalArgumentException(id + ": a clip holds either rgb frames or float pixels");
     }
-    long expected = (long) frames * height * width * 3;
-    long actual = rgb != null ? rgb.length : pixels.length;
-    if (frames < 1 || height < 1 || width < 1 || actual != expected) {
+    if (frames < 1 || height < 1 || width < 1) {
       throw new IllegalArgumentException(id + ": " + frames + " frames of " + width + "x" + height
-          + " x 3 need " + expected + " values, got " + actual);
+          + " is not a clip");
+    }
+    if (rgbFrames != null) {
+      if (rgbFrames.size() != frames) {
+        throw new IllegalArgumentException(id + ": " + frames + " frames expected, got " + rgbFrames.size());
+      }
+      long frameBytes = (long) height * width * 3;
+      for (int f = 0; f < frames; f++) {
+        byte[] frame = rgbFrames.get(f);
+        if (frame == null || frame.length != frameBytes) {
+          throw new IllegalArgumentException(id + ": frame " + f + " of " + width + "x" + height + " x 3 needs "
+              + frameBytes + " bytes, got " + (frame == null ? "null" : frame.length));
+        }
+      }
+      rgbFrames = List.copyOf(rgbFrames);
+    } else {
+      long expected = (long) frames * height * width * 3;
+      if (pixels.length != expected) {
+        throw new IllegalArgumentException(id + ": " + frames + " frames of " + width + "x" + height
+            + " x 3 need " + expected + " values, got " + pixels.length);
+      }
     }
   }
 
-  public static VideoClip ofRgb(String id, int frames, int height, int width, byte[] rgb) {
-    return new VideoClip(id, frames, height, width, rgb, null);
+  /** The frames as they are (not copied), each uint8 [height, width, 3]. */
+  public static VideoClip ofFrames(String id, int height, int width, List<byte[]> rgbFrames) {
+    return new VideoClip(id, rgbFrames.size(), height, width, rgbFrames, null);
+  }
+
+  /** A clip from one contiguous uint8 [frames, height, width, 3] array (as in .npy fixtures), split into frames. */
+  public static VideoClip ofContiguousRgb(String id, int frames, int height, int width, byte[] rgb) {
+    long expected = (long) frames * height * width * 3;
+    if (frames < 1 || height < 1 || width < 1 || rgb.length != expected) {
+      throw new IllegalArgumentException(id + ": " + frames + " frames of " + width + "x" + height
+          + " x 3 need " + expected + " bytes, got " + rgb.length);
+    }
+    int frameBytes = height * width * 3;
+    List<byte[]> split = new ArrayList<>(frames);
+    for (int f = 0; f < frames; f++) {
+      split.add(Arrays.copyOfRange(rgb, f * frameBytes, (f + 1) * frameBytes));
+    }
+    return ofFrames(id, height, width, split);
   }
 
   public static VideoClip ofPixels(String id, int frames, int height, int width, float[] pixels) {

@@ -310,12 +310,11 @@ public final class VideoInference implements AutoCloseable {
       if (!bytes) {
         slot.asFloatBuffer().put(c.pixels());
       } else if (clip.deviceWindow() != null) {
-        int frameBytes = c.height() * c.width() * ByteResample.CHANNELS;
-        for (int f = 0; f < c.frames(); f++) {
-          clip.deviceWindow().copy(c.rgb(), f * frameBytes, c.width(), slot);
+        for (byte[] frame : c.rgbFrames()) {
+          clip.deviceWindow().copy(frame, 0, c.width(), slot);
         }
       } else {
-        preprocessing.resizeAndCropInto(c.rgb(), c.frames(), c.height(), c.width(), slot);
+        preprocessing.resizeAndCropInto(c, slot);
       }
     }
 

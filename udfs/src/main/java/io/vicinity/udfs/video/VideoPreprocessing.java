@@ -7,7 +7,7 @@ import io.vicinity.udfs.image.ImagePreprocessor;
 import io.vicinity.udfs.image.PreprocessorConfig;
 import io.vicinity.udfs.image.RgbImage;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
+import java.util.List;
 
 /**
  * Per-frame preprocessing of video clips, reusing the image pipeline ({@link ImagePreprocessor}: Pillow
@@ -62,14 +62,15 @@ public final class VideoPreprocessing {
     return frames.outputSize(height, width);
   }
 
-  /** uint8 RGB frames [frames, height, width, 3] -> float32 [frames, h', w', 3]. */
-  public float[] preprocess(byte[] rgb, int frameCount, int height, int width) {
-    int frameBytes = frameBytes(rgb, frameCount, height, width);
-    ImagePreprocessor.Size size = outputSize(height, width);
+  /** A clip's uint8 RGB frames -> float32 [frames, h', w', 3]. */
+  public float[] preprocess(VideoClip clip) {
+    List<byte[]> rgb = rgbFrames(clip);
+    ImagePreprocessor.Size size = outputSize(clip.height(), clip.width());
     int outFrame = size.height() * size.width() * 3;
-    float[] out = new float[Math.multiplyExact(frameCount, outFrame)];
-    for (int f = 0; f < frameCount; f++) {
-      System.arraycopy(frames.preprocess(frame(rgb, f, frameBytes, height, width)), 0, out, f * outFrame, outFrame);
+    float[] out = new float[Math.multiplyExact(clip.frames(), outFrame)];
+    for (int f = 0; f < clip.frames(); f++) {
+      RgbImage frame = new RgbImage(clip.width(), clip.height(), rgb.get(f));
+      System.arraycopy(frames.preprocess(frame), 0, out, f * outFrame, outFrame);
     }
     return out;
   }
@@ -79,22 +80,23 @@ public final class VideoPreprocessing {
    * position 0: {@link #preprocess}'s values are {@link #channelValues()} of these bytes (a device finishes the
    * preprocessing from a quarter of the float32 bytes). {@code out} must hold exactly the clip's bytes.
    */
-  public void resizeAndCropInto(byte[] rgb, int frameCount, int height, int width, ByteBuffer out) {
-    int frameBytes = frameBytes(rgb, frameCount, height, width);
-    ImagePreprocessor.Size size = outputSize(height, width);
+  public void resizeAndCropInto(VideoClip clip, ByteBuffer out) {
+    List<byte[]> rgb = rgbFrames(clip);
+    int frameCount = clip.frames();
+    ImagePreprocessor.Size size = outputSize(clip.height(), clip.width());
     int outFrame = size.height() * size.width() * 3;
     if (out.capacity() != (long) frameCount * outFrame) {
       throw new IllegalArgumentException("clip of " + frameCount + " frames of " + size.width() + "x"
           + size.height() + " x 3 bytes needs " + (long) frameCount * outFrame + " bytes, got " + out.capacity());
     }
-    // All frames share a size: one plan (Pillow's weights) for the clip, applied to each frame where it lies.
-    ByteResample plan = frames.resamplePlan(height, width);
+    // All frames share a size: one plan (Pillow's weights) for the clip, applied to each frame.
+    ByteResample plan = frames.resamplePlan(clip.height(), clip.width());
     for (int f = 0; f < frameCount; f++) {
       ByteBuffer slot = out.duplicate().clear().position(f * outFrame).limit((f + 1) * outFrame).slice();
       if (plan != null) {
-        slot.put(plan.apply(rgb, f * frameBytes));
+        slot.put(plan.apply(rgb.get(f), 0));
       } else {
-        frames.resizeAndCropInto(frame(rgb, f, frameBytes, height, width), slot);
+        frames.resizeAndCropInto(new RgbImage(clip.width(), clip.height(), rgb.get(f)), slot);
       }
     }
   }
@@ -113,16 +115,10 @@ public final class VideoPreprocessing {
     return frames.channelValues();
   }
 
-  private static int frameBytes(byte[] rgb, int frameCount, int height, int width) {
-    int frameBytes = height * width * 3;
-    if (frameCount < 1 || rgb.length != (long) frameCount * frameBytes) {
-      throw new IllegalArgumentException("clip of " + frameCount + " frames of " + width + "x" + height
-          + " RGB needs " + (long) frameCount * frameBytes + " bytes, got " + rgb.length);
+  private static List<byte[]> rgbFrames(VideoClip clip) {
+    if (clip.rgbFrames() == null) {
+      throw new IllegalArgumentException(clip.id() + ": model-ready pixels need no preprocessing");
     }
-    return frameBytes;
-  }
-
-  private static RgbImage frame(byte[] rgb, int f, int frameBytes, int height, int width) {
-    return new RgbImage(width, height, Arrays.copyOfRange(rgb, f * frameBytes, (f + 1) * frameBytes));
+    return clip.rgbFrames();
   }
 }

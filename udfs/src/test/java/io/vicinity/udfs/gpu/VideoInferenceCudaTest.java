@@ -94,7 +94,7 @@ class VideoInferenceCudaTest {
       for (int i = 0; i < 2; i++) {
         byte[] frames = new byte[rgb.get(0).frames() * 240 * 320 * 3];
         rnd.nextBytes(frames);
-        large.add(VideoClip.ofRgb("large" + i, rgb.get(0).frames(), 240, 320, frames));
+        large.add(VideoClip.ofContiguousRgb("large" + i, rgb.get(0).frames(), 240, 320, frames));
       }
       List<ClipResult> hostFloats = video.run(VideoFixtures.preprocessedOnHost(dir.resolve("model"), large));
       List<ClipResult> hostResized = video.run(large, memory);

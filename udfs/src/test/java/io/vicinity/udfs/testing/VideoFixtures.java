@@ -36,7 +36,8 @@ public final class VideoFixtures {
     int per = s[1] * s[2] * s[3] * 3;
     List<VideoClip> clips = new ArrayList<>();
     for (int i = 0; i < s[0]; i++) {
-      clips.add(VideoClip.ofRgb("clip" + i, s[1], s[2], s[3], Arrays.copyOfRange(all, i * per, (i + 1) * per)));
+      clips.add(VideoClip.ofContiguousRgb("clip" + i, s[1], s[2], s[3],
+          Arrays.copyOfRange(all, i * per, (i + 1) * per)));
     }
     return clips;
   }
@@ -57,7 +58,7 @@ public final class VideoFixtures {
     for (VideoClip c : clips) {
       ImagePreprocessor.Size size = host.outputSize(c.height(), c.width());
       out.add(VideoClip.ofPixels(c.id(), c.frames(), size.height(), size.width(),
-          host.preprocess(c.rgb(), c.frames(), c.height(), c.width())));
+          host.preprocess(c)));
     }
     return out;
   }

@@ -1,6 +1,7 @@
 package io.vicinity.udfs.video.decode;
 
 import io.vicinity.udfs.video.VideoClip;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,24 +15,25 @@ public record SampledClip(ClipPlan plan, List<DecodedFrame> frames, long startMs
     frames = List.copyOf(frames);
   }
 
-  /** The frames as one uint8 clip for VideoInference; every frame must have the same size. */
+  /**
+   * The frames as a uint8 clip for VideoInference, each frame's bytes as decoded (not copied); every frame must
+   * have the same size.
+   */
   public VideoClip toVideoClip(String id) {
     int w = frames.get(0).image().width();
     int h = frames.get(0).image().height();
-    int per = w * h * 3;
-    byte[] rgb = new byte[Math.multiplyExact(per, frames.size())];
-    for (int i = 0; i < frames.size(); i++) {
-      DecodedFrame f = frames.get(i);
+    List<byte[]> rgb = new ArrayList<>(frames.size());
+    for (DecodedFrame f : frames) {
       if (f.image().width() != w || f.image().height() != h) {
         throw new IllegalArgumentException("frame size changes inside the clip: frame " + frames.get(0).index()
             + " is " + w + "x" + h + ", frame " + f.index() + " is " + f.image().width() + "x" + f.image().height());
       }
-      System.arraycopy(f.image().rgb(), 0, rgb, i * per, per);
+      rgb.add(f.image().rgb());
     }
-    return VideoClip.ofRgb(id, frames.size(), h, w, rgb);
+    return VideoClip.ofFrames(id, h, w, rgb);
   }
 
-  /** Bytes of pixel data this clip will occupy as a VideoClip. */
+  /** Bytes of pixel data in this clip as a VideoClip (a padding frame counts each time it repeats). */
   public long rgbBytes() {
     DecodedFrame f = frames.get(0);
     return (long) f.image().width() * f.image().height() * 3 * frames.size();

@@ -66,12 +66,11 @@ class VideoPipelineTest {
     List<VideoClip> in = new ArrayList<>();
     for (int[] idx : clips) {
       RgbImage first = frames.get(idx[0]);
-      int per = first.rgb().length;
-      byte[] rgb = new byte[per * idx.length];
-      for (int j = 0; j < idx.length; j++) {
-        System.arraycopy(frames.get(idx[j]).rgb(), 0, rgb, j * per, per);
+      List<byte[]> rgb = new ArrayList<>();
+      for (int i : idx) {
+        rgb.add(frames.get(i).rgb());
       }
-      in.add(VideoClip.ofRgb("direct", idx.length, first.height(), first.width(), rgb));
+      in.add(VideoClip.ofFrames("direct", first.height(), first.width(), rgb));
     }
     return inference.run(in);
   }
