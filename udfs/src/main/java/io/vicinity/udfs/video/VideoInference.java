@@ -43,10 +43,11 @@ public final class VideoInference implements AutoCloseable {
    * Decoded frames go to the device to be resized there when the window of each frame that the resize and crop
    * read has at most this many times the pixels of the resized frame. A pass holds all its clips' windows (200 MB
    * for 8 clips of 16 frames at 1280 x 720, whose 224 px center crop reads 724 of the 1280 columns: 10.4 times
-   * a 224 px frame), so the bound is lower than images' ({@link ImagePipeline#DEVICE_RESAMPLE_MAX_RATIO}): 1080p
-   * frames (23.4 times) are resized on the decoding threads.
+   * a 224 px frame; 450 MB at 1920 x 1080, 23.4 times), so the bound is lower than images'
+   * ({@link ImagePipeline#DEVICE_RESAMPLE_MAX_RATIO}). 1080p on the GPU rather than the decoding threads: 41 ->
+   * 51 clips/s in the video job (docs/BENCHMARKS.md).
    */
-  static final int DEVICE_RESAMPLE_MAX_RATIO = 16;
+  static final int DEVICE_RESAMPLE_MAX_RATIO = 32;
 
   private final DeviceUsage usage = new DeviceUsage();
   /** The preprocessor's rescale + normalize per channel and byte, applied to decoded clips on the device. */
