@@ -1,4 +1,5 @@
-"""Nightly Vicinity run (Airflow 2.4+): classify the images added under an s3a:// prefix since the last night.
+"""Nightly Vicinity run (Airflow 2.4+): the model over the inputs added under an s3a:// prefix since the last night
+(images, or videos with the task "video").
 
 Tasks:
   submit  -- scripts/submit.sh ... -- --mode incremental ...; fails (without retrying) on a bad night, exit 5
@@ -34,7 +35,7 @@ JOB_ARGS = [
     "--input", "{{ params.input }}",
     "--output", "{{ params.output }}",
     "--model", "{{ params.model }}",
-    "--task", "classify",
+    "--task", "{{ params.task }}",
     "--mode", "incremental",
     "--max-error-rate", "{{ params.max_error_rate }}",
 ]
@@ -113,6 +114,8 @@ with DAG(
         "input": "s3a://images/incoming/",
         "output": "s3a://results/dinat-embeddings/",
         "model": "/opt/models/dinat-mini-in1k-224",
+        # classify or segment (images, or frames sampled from videos), video (clip embeddings of a VideoMAE model)
+        "task": "classify",
         "max_error_rate": 0.01,
         "master": "spark://spark-master:7077",
         # GPU layout (README "Configure"); everything else comes from conf/spark-defaults.conf.
