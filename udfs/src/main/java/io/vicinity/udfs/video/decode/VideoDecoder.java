@@ -124,6 +124,7 @@ public final class VideoDecoder implements AutoCloseable {
   private final List<DecodedFrame> pending = new ArrayList<>();
   private int pendingNext;
   private int decoded;
+  private int pixelStride = 1;
   private long lastEndMs = -1;
   private boolean demuxerDone;
   private boolean finished;
@@ -222,6 +223,20 @@ public final class VideoDecoder implements AutoCloseable {
     return info;
   }
 
+  /**
+   * From now on only frames whose index is a multiple of {@code stride} come with pixels; the others come back
+   * with a null image (index and times only, still checked for corruption): a caller that keeps every n-th
+   * frame skips the colour conversion and copy of the rest. Decoding itself cannot skip them (later frames are
+   * predicted from them).
+   */
+  public VideoDecoder pixelsEvery(int stride) {
+    if (stride < 1) {
+      throw new IllegalArgumentException("pixel stride must be >= 1, got " + stride);
+    }
+    pixelStride = stride;
+    return this;
+  }
+
   /** Frames returned by {@link #next} so far. */
   public int framesDecoded() {
     return decoded;
@@ -306,7 +321,7 @@ public final class VideoDecoder implements AutoCloseable {
     if (w <= 0 || h <= 0 || (long) w * h > maxFramePixels) {
       throw fail("frame " + index + " has an invalid size " + w + "x" + h);
     }
-    byte[] rgb = toRgb(w, h);
+    RgbImage image = index % pixelStride == 0 ? new RgbImage(w, h, toRgb(w, h)) : null;
     long pts = frame.best_effort_timestamp();
     double tb = av_q2d(timeBase);
     double frameTicks = frame.duration() > 0 ? frame.duration()
@@ -326,7 +341,7 @@ public final class VideoDecoder implements AutoCloseable {
     }
     lastEndMs = Math.max(lastEndMs, endMs);
     decoded++;
-    return new DecodedFrame(index, startMs, endMs, new RgbImage(w, h, rgb));
+    return new DecodedFrame(index, startMs, endMs, image);
   }
 
   /** The frame as packed RGB24, converted with the frame's own colour matrix and range. */

@@ -73,6 +73,7 @@ public final class VideoFrames<R> {
     List<DecodedFrame> pending = new ArrayList<>(batchSize);
     int taken = 0;
     try (VideoDecoder decoder = VideoDecoder.open(path, file, maxFramePixels)) {
+      decoder.pixelsEvery(sampling.frameStride()); // the only frames sampled
       for (DecodedFrame f = decoder.next(); f != null; f = decoder.next()) {
         if (sampling.takes(f.index(), taken)) {
           pending.add(f);

@@ -113,6 +113,7 @@ public final class VideoPipeline {
     long pendingBytes = 0;
     int frames = 0;
     try (VideoDecoder decoder = VideoDecoder.open(path, file, maxFramePixels)) {
+      decoder.pixelsEvery(sampler.sampling().frameStride()); // clips take only these frames
       ClipSampler.Assembler assembler = sampler.assembler();
       for (DecodedFrame f = decoder.next(); f != null; f = decoder.next()) {
         frames++;

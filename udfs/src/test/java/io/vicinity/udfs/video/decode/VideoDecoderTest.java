@@ -94,6 +94,30 @@ class VideoDecoderTest {
     }
   }
 
+  /** Frames between the sampled ones are decoded (later ones are predicted from them) but not converted. */
+  @ParameterizedTest
+  @EnumSource(value = TestVideos.Kind.class, names = {"FFV1_MKV", "H264_MP4"})
+  void framesOffThePixelStrideComeWithoutPixelsAndTheRestAreUnchanged(TestVideos.Kind kind) {
+    assumeTrue(kind.available(), kind.codec + " encoder not in this FFmpeg build");
+    Path file = TestVideos.write(dir, "strided", kind, TestVideos.noise(11, 48, 40, 6), 25);
+    List<DecodedFrame> every = VideoDecoder.readAll("strided", file);
+    try (VideoDecoder d = VideoDecoder.open("strided", file).pixelsEvery(3)) {
+      assertThrows(IllegalArgumentException.class, () -> d.pixelsEvery(0));
+      for (DecodedFrame all : every) {
+        DecodedFrame f = d.next();
+        assertEquals(all.index(), f.index());
+        assertEquals(all.timestampMs(), f.timestampMs(), "timestamp of frame " + f.index());
+        assertEquals(all.endMs(), f.endMs());
+        if (f.index() % 3 == 0) {
+          assertArrayEquals(all.image().rgb(), f.image().rgb(), "frame " + f.index());
+        } else {
+          assertEquals(null, f.image(), "frame " + f.index());
+        }
+      }
+      assertEquals(null, d.next());
+    }
+  }
+
   @Test
   void mp4DeclaresItsFrameCount() {
     assumeTrue(TestVideos.Kind.H264_MP4.available());
