@@ -6,6 +6,9 @@
 #                                                 unpacks it into /tmp/vicinity-jobgpu (kept between calls)
 #   bash scripts/bench/job_gpu.sh run MODEL IMAGES SIZE BACKEND BATCH MASTER [JOB_IMAGES]
 #                                                 once every chunk is unpacked, e.g. in the last call
+#   bash scripts/bench/job_gpu.sh main CLASS ARGS...
+#                                                 another main class on the same runtime (e.g. the benchmark
+#                                                 package's NvdecProbe)
 # e.g. run random:64:3,4,6,5:2,4,8,16:224 4096 224 cuda 64 'local[16]' 16384   (DiNAT-mini's shape, random weights)
 # Environment: JOB_GPU_HEAP (default 48g), JOB_ARGS (extra job options, e.g. "--partitions 16"),
 # JOB_GPU_JAVA_OPTS (extra JVM options), OUT (log folder, default out).
@@ -30,6 +33,15 @@ check() {
   if [[ -n "${missing// }" ]]; then echo "job_gpu: still to unpack: $missing" >&2; return 3; fi
 }
 
+# The unpacked runtime: $java, its class path $cp (manifest order), and its libraries on LD_LIBRARY_PATH.
+runtime() {
+  check
+  java=$D/jre/jre17/bin/java
+  export LD_LIBRARY_PATH=$D/jre/jre17/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}  # libjpeg, lcms2 (see staging)
+  cp=$(while read -r _ name _; do printf '%s:' "$D/lib/$name"; done <"$D/manifest.txt")
+  cp=${cp%:}
+}
+
 case $cmd in
   unpack)
     mkdir -p "$D/lib"
@@ -49,11 +61,12 @@ case $cmd in
     done
     check && echo "job_gpu: all chunks unpacked" || true
     ;;
+  main)
+    runtime
+    "$java" -Xmx"${JOB_GPU_HEAP:-48g}" -cp "$cp" "$@"
+    ;;
   run)
-    check
-    java=$D/jre/jre17/bin/java
-    export LD_LIBRARY_PATH=$D/jre/jre17/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}  # libjpeg, lcms2 (see staging)
-    cp=$(while read -r _ name _; do printf '%s:' "$D/lib/$name"; done <"$D/manifest.txt")
+    runtime
     # The --add-opens list Spark 4 needs on Java 17, read from the parent pom as run-local.sh does.
     opens=$(sed -n 's:.*<spark.test.jvm.args>\(.*\)</spark.test.jvm.args>.*:\1:p' pom.xml)
     log=${OUT:-out}/job-gpu.log
@@ -66,13 +79,13 @@ case $cmd in
       -Dlog4j2.configurationFile=conf/log4j2.properties \
       -Dspark.driver.host=127.0.0.1 -Dspark.driver.bindAddress=127.0.0.1 \
       -Dbench.jobArgs="${JOB_ARGS:-}" ${JOB_GPU_JAVA_OPTS:-} \
-      -cp "${cp%:}" io.vicinity.job.bench.JobOverheadBenchmark "$@" 2>&1 | tee -a "$log"
+      -cp "$cp" io.vicinity.job.bench.JobOverheadBenchmark "$@" 2>&1 | tee -a "$log"
     # The measurements again, together at the end (the job's own logging comes between them).
     echo "---- summary ($log)"
     grep -E 'images/s|^(backend|random-weight|job output|job summary|WARNING|RESULT)' "$log" | grep -v -E '^ +throughput'
     ;;
   *)
-    echo "usage: $0 unpack | run MODEL IMAGES SIZE BACKEND BATCH MASTER [JOB_IMAGES]" >&2
+    echo "usage: $0 unpack | run MODEL IMAGES SIZE BACKEND BATCH MASTER [JOB_IMAGES] | main CLASS ARGS..." >&2
     exit 2
     ;;
 esac

@@ -75,7 +75,7 @@ final class VideoLines {
   }
 
   /** An H.264 MP4 (OpenH264; MPEG-4 part 2 where this FFmpeg has no H.264 encoder) of moving gradients. */
-  private static Path write(Path file, int width, int height, int frames, int seed) throws Exception {
+  static Path write(Path file, int width, int height, int frames, int seed) throws Exception {
     boolean h264 = avcodec.avcodec_find_encoder_by_name("libopenh264") != null;
     try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toFile(), width, height, 0)) {
       rec.setFormat("mp4");
