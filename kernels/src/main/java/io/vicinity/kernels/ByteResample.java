@@ -118,6 +118,12 @@ public record ByteResample(int sourceHeight, int sourceWidth, Pass vertical, Pas
       return height * width * CHANNELS;
     }
 
+    /** True when this non-empty window lies inside an image of {@code imageHeight} x {@code imageWidth}. */
+    public boolean isInside(int imageHeight, int imageWidth) {
+      return top >= 0 && left >= 0 && height > 0 && width > 0 && top + height <= imageHeight
+          && left + width <= imageWidth;
+    }
+
     /**
      * Writes this window of the RGB image at {@code offset} of {@code src} ({@code sourceWidth} pixels a row) to
      * {@code to}, row after row.

@@ -23,6 +23,10 @@ import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_FLAG_BITSTREAM;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_FLAG_HWACCEL;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_FLAG_PAL;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_FLAG_PLANAR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_FLAG_RGB;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_TIME_BASE;
@@ -44,7 +48,9 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_getCoefficients;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 import static org.bytedeco.ffmpeg.global.swscale.sws_setColorspaceDetails;
 
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.image.RgbImage;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,6 +102,19 @@ public final class VideoDecoder implements AutoCloseable {
   private static final long CONTAINER_DURATION_SLACK_MS = 1000;
   private static final double CONTAINER_DURATION_SLACK_FRACTION = 0.05;
 
+  /**
+   * A window's frames are converted over a region around it ({@link #pixelsWithin}): this many pixels more on each
+   * side, room for sws_scale's chroma filters, which read neighbouring samples and clamp at the region's edge.
+   * With this build's same-size conversion none was needed (VideoDecoderTest holds the window's bytes to the whole
+   * frame's); the margin costs ~3% more pixels at 720p.
+   */
+  private static final int REGION_MARGIN = 8;
+  /**
+   * The region's edges, in pixels: keeps its chroma samples on the frame's grid (VideoDecoderTest fails with
+   * unaligned edges) and its rows aligned for SIMD loads.
+   */
+  private static final int REGION_ALIGN = 16;
+
   static {
     // FFmpeg logs to stderr by default; keep only errors (ours carry the reason anyway).
     av_log_set_level(AV_LOG_ERROR);
@@ -113,6 +132,9 @@ public final class VideoDecoder implements AutoCloseable {
   private int swsHeight;
   /** sws_scale's RGB output, its plane pointers and strides: one of each for the video, resized when needed. */
   private BytePointer rgbOut;
+  private ByteBuffer rgbOutView;
+  /** The frame's plane pointers moved to a region's origin (sws_scale reads eight). */
+  private PointerPointer<BytePointer> regionPlanes;
   private PointerPointer<BytePointer> rgbPlanes;
   private IntPointer rgbStride;
   private final int streamIndex;
@@ -125,6 +147,7 @@ public final class VideoDecoder implements AutoCloseable {
   private int pendingNext;
   private int decoded;
   private int pixelStride = 1;
+  private ByteResample.Window window;
   private long lastEndMs = -1;
   private boolean demuxerDone;
   private boolean finished;
@@ -237,6 +260,20 @@ public final class VideoDecoder implements AutoCloseable {
     return this;
   }
 
+  /**
+   * From now on frames of the video's declared size ({@link #info}) come with only this window's pixels, converted
+   * from a region just around it (the bytes are those of the whole frame's conversion): a caller that reads a part
+   * of each frame skips the conversion and copy of the rest. Frames of another size come whole. Null: whole frames.
+   */
+  public VideoDecoder pixelsWithin(ByteResample.Window window) {
+    if (window != null && !window.isInside(info.height(), info.width())) {
+      throw new IllegalArgumentException(name + ": " + window + " is not inside frames of " + info.width() + "x"
+          + info.height());
+    }
+    this.window = window;
+    return this;
+  }
+
   /** Frames returned by {@link #next} so far. */
   public int framesDecoded() {
     return decoded;
@@ -321,7 +358,12 @@ public final class VideoDecoder implements AutoCloseable {
     if (w <= 0 || h <= 0 || (long) w * h > maxFramePixels) {
       throw fail("frame " + index + " has an invalid size " + w + "x" + h);
     }
-    RgbImage image = index % pixelStride == 0 ? new RgbImage(w, h, toRgb(w, h)) : null;
+    ByteResample.Window held = window != null && w == info.width() && h == info.height() ? window : null;
+    RgbImage image = null;
+    if (index % pixelStride == 0) {
+      image = held == null ? new RgbImage(w, h, toRgb(w, h, null)) : new RgbImage(held.width(), held.height(),
+          toRgb(w, h, held));
+    }
     long pts = frame.best_effort_timestamp();
     double tb = av_q2d(timeBase);
     double frameTicks = frame.duration() > 0 ? frame.duration()
@@ -341,21 +383,27 @@ public final class VideoDecoder implements AutoCloseable {
     }
     lastEndMs = Math.max(lastEndMs, endMs);
     decoded++;
-    return new DecodedFrame(index, startMs, endMs, image);
+    return new DecodedFrame(index, startMs, endMs, h, w, image, held);
   }
 
-  /** The frame as packed RGB24, converted with the frame's own colour matrix and range. */
-  private byte[] toRgb(int w, int h) {
+  /**
+   * The frame (or the {@code held} window of it) as packed RGB24, converted with the frame's own colour matrix and
+   * range.
+   */
+  private byte[] toRgb(int w, int h, ByteResample.Window held) {
     int pixFmt = frame.format();
-    if (sws == null || pixFmt != swsFormat || w != swsWidth || h != swsHeight) {
+    AVPixFmtDescriptor desc = av_pix_fmt_desc_get(pixFmt);
+    ByteResample.Window region = held == null ? null : conversionRegion(desc, w, h, held);
+    int cw = region == null ? w : region.width();
+    int ch = region == null ? h : region.height();
+    if (sws == null || pixFmt != swsFormat || cw != swsWidth || ch != swsHeight) {
       // OpenCV's FFmpeg reader gives these frames byte for byte (VideoDecoderTest). SWS_ACCURATE_RND took 4x
       // the time (1.8 of 2.4 ms a 640x360 frame) and interpolated chroma differently from OpenCV.
-      sws = sws_getCachedContext(sws, w, h, pixFmt, w, h, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_FULL_CHR_H_INT, null,
-          null, (DoublePointer) null);
+      sws = sws_getCachedContext(sws, cw, ch, pixFmt, cw, ch, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_FULL_CHR_H_INT,
+          null, null, (DoublePointer) null);
       if (sws == null) {
         throw fail("cannot convert pixel format " + pixFmt + " to RGB");
       }
-      AVPixFmtDescriptor desc = av_pix_fmt_desc_get(pixFmt);
       if (desc != null && (desc.flags() & AV_PIX_FMT_FLAG_RGB) == 0) {
         // YUV: swscale assumes BT.601 limited range unless told; use what the stream says (as ffmpeg does).
         IntPointer coefficients = sws_getCoefficients(frame.colorspace());
@@ -364,30 +412,104 @@ public final class VideoDecoder implements AutoCloseable {
             1 << 16, 1 << 16);
       }
       swsFormat = pixFmt;
-      swsWidth = w;
-      swsHeight = h;
+      swsWidth = cw;
+      swsHeight = ch;
     }
-    int stride = w * 3;
-    if (rgbOut == null || rgbOut.capacity() < (long) stride * h + 64 || rgbStride.get(0) != stride) {
+    int stride = cw * 3;
+    if (rgbOut == null || rgbOut.capacity() < (long) stride * ch + 64 || rgbStride.get(0) != stride) {
       freeRgbOut();
       // Kept for the video: a fresh native buffer per frame cost a malloc, page faults and JavaCPP's
       // deallocator lock for every frame. sws_scale reads four plane pointers and four strides even for
       // packed RGB: pass all four.
-      rgbOut = new BytePointer((long) stride * h + 64);
+      rgbOut = new BytePointer((long) stride * ch + 64);
+      rgbOutView = rgbOut.asByteBuffer();
       rgbPlanes = new PointerPointer<>(rgbOut, null, null, null);
       rgbStride = new IntPointer(stride, 0, 0, 0);
     }
-    int rows = sws_scale(sws, frame.data(), frame.linesize(), 0, h, rgbPlanes, rgbStride);
-    if (rows != h) {
-      throw fail("RGB conversion of frame " + decoded + " returned " + rows + " of " + h + " rows");
+    PointerPointer<?> source = region == null ? frame.data() : regionPlanes(desc, region);
+    int rows = sws_scale(sws, source, frame.linesize(), 0, ch, rgbPlanes, rgbStride);
+    if (rows != ch) {
+      throw fail("RGB conversion of frame " + decoded + " returned " + rows + " of " + ch + " rows");
     }
-    byte[] rgb = new byte[stride * h];
-    rgbOut.position(0).get(rgb);
+    if (held == null) {
+      byte[] rgb = new byte[stride * h];
+      rgbOutView.get(0, rgb);
+      return rgb;
+    }
+    // The held window's rows, from the region's (the whole frame's when the format cannot be cut).
+    int top = held.top() - (region == null ? 0 : region.top());
+    int left = held.left() - (region == null ? 0 : region.left());
+    int rowBytes = held.width() * 3;
+    byte[] rgb = new byte[held.bytes()];
+    for (int y = 0; y < held.height(); y++) {
+      rgbOutView.get((top + y) * stride + left * 3, rgb, y * rowBytes, rowBytes);
+    }
     return rgb;
+  }
+
+  /**
+   * The region of a {@code w} x {@code h} frame converted for the {@code held} window: the window with
+   * {@link #REGION_MARGIN} pixels around it, edges on multiples of {@link #REGION_ALIGN} (or the frame's), so
+   * chroma samples keep their positions relative to the luma ones; null when the frame must be converted whole
+   * (packed formats with subsampled chroma, palettes, hardware frames, or sizes that are not whole chroma samples:
+   * there sws_scale's chroma step depends on the width converted).
+   */
+  private static ByteResample.Window conversionRegion(AVPixFmtDescriptor desc, int w, int h,
+      ByteResample.Window held) {
+    if (desc == null || (desc.flags() & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_PAL))
+        != 0) {
+      return null;
+    }
+    int chromaW = 1 << desc.log2_chroma_w();
+    int chromaH = 1 << desc.log2_chroma_h();
+    boolean planar = (desc.flags() & AV_PIX_FMT_FLAG_PLANAR) != 0;
+    if ((!planar && (chromaW > 1 || chromaH > 1)) || w % chromaW != 0 || h % chromaH != 0) {
+      return null;
+    }
+    int left = Math.max(0, Math.floorDiv(held.left() - REGION_MARGIN, REGION_ALIGN) * REGION_ALIGN);
+    int top = Math.max(0, Math.floorDiv(held.top() - REGION_MARGIN, REGION_ALIGN) * REGION_ALIGN);
+    int right = Math.min(w, ceilTo(held.left() + held.width() + REGION_MARGIN, REGION_ALIGN));
+    int bottom = Math.min(h, ceilTo(held.top() + held.height() + REGION_MARGIN, REGION_ALIGN));
+    return new ByteResample.Window(top, left, bottom - top, right - left);
+  }
+
+  private static int ceilTo(int value, int multiple) {
+    return Math.floorDiv(value + multiple - 1, multiple) * multiple;
+  }
+
+  /** The frame's plane pointers at the region's origin (the offsets FFmpeg's own frame cropping uses). */
+  private PointerPointer<BytePointer> regionPlanes(AVPixFmtDescriptor desc, ByteResample.Window region) {
+    if (regionPlanes == null) {
+      regionPlanes = new PointerPointer<>(8);
+    }
+    for (int p = 0; p < 8; p++) {
+      BytePointer plane = p < 4 ? frame.data(p) : null;
+      int step = p < 4 ? planeStep(desc, p) : 0;
+      if (plane == null || plane.isNull() || step == 0) {
+        regionPlanes.put(p, null);
+        continue;
+      }
+      int shiftX = p == 1 || p == 2 ? desc.log2_chroma_w() : 0;
+      int shiftY = p == 1 || p == 2 ? desc.log2_chroma_h() : 0;
+      long offset = (long) (region.top() >> shiftY) * frame.linesize(p) + (long) (region.left() >> shiftX) * step;
+      regionPlanes.put(p, plane.position(offset));
+    }
+    return regionPlanes;
+  }
+
+  /** Bytes from one pixel to the next in plane {@code p}; 0 when no component lies in it. */
+  private static int planeStep(AVPixFmtDescriptor desc, int p) {
+    for (int c = 0; c < desc.nb_components(); c++) {
+      if (desc.comp(c).plane() == p) {
+        return desc.comp(c).step();
+      }
+    }
+    return 0;
   }
 
   private void freeRgbOut() {
     if (rgbOut != null) {
+      rgbOutView = null;
       rgbPlanes.close();
       rgbStride.close();
       rgbOut.close();
@@ -478,6 +600,10 @@ public final class VideoDecoder implements AutoCloseable {
       sws = null;
     }
     freeRgbOut();
+    if (regionPlanes != null) {
+      regionPlanes.close();
+      regionPlanes = null;
+    }
     if (frame != null) {
       av_frame_free(frame);
       frame = null;

@@ -117,6 +117,23 @@ final class TestVideos {
     return out;
   }
 
+  /**
+   * Frames of {@link #frames}' gradients plus noise of +-24 per sample: every pixel differs from its neighbours
+   * (as with {@link #noise}), yet OpenH264 can encode them at sizes where pure noise exceeds its level's limits.
+   */
+  static List<RgbImage> grain(int count, int width, int height, long seed) {
+    Random random = new Random(seed);
+    List<RgbImage> out = new ArrayList<>(count);
+    for (RgbImage smooth : frames(count, width, height, seed)) {
+      byte[] rgb = smooth.rgb();
+      for (int i = 0; i < rgb.length; i++) {
+        rgb[i] = (byte) Math.max(0, Math.min(255, (rgb[i] & 0xFF) + random.nextInt(49) - 24));
+      }
+      out.add(smooth);
+    }
+    return out;
+  }
+
   /** A copy of {@code file} with only its first {@code fraction} of bytes. */
   static Path truncated(Path file, double fraction) {
     try {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.image.RgbImage;
 import io.vicinity.udfs.testing.Fixtures;
 import io.vicinity.udfs.testing.Npy;
@@ -116,6 +117,55 @@ class VideoDecoderTest {
       }
       assertEquals(null, d.next());
     }
+  }
+
+  /**
+   * A window's pixels, converted from a region just around it, are the whole frame's conversion's byte for byte:
+   * grainy frames, so any chroma sample read from the wrong place or clamped at the region's edge shows. Windows inside
+   * the frame, on each edge, in a corner, and all of it; 4:2:0 (H.264, VP9, MPEG-4) and packed RGB (FFV1).
+   */
+  @ParameterizedTest
+  @EnumSource(value = TestVideos.Kind.class, names = {"FFV1_MKV", "H264_MP4", "VP9_WEBM", "MPEG4_MKV"})
+  void framesWithinAWindowHoldThatWindowOfTheWholeFrameExactly(TestVideos.Kind kind) {
+    assumeTrue(kind.available(), kind.codec + " encoder not in this FFmpeg build");
+    int width = 160;
+    int height = 96;
+    Path file = TestVideos.write(dir, "windowed", kind, TestVideos.grain(6, width, height, 8), 25);
+    List<DecodedFrame> whole = VideoDecoder.readAll("windowed", file);
+    List<ByteResample.Window> windows = List.of(
+        new ByteResample.Window(37, 53, 21, 41), // inside, odd edges: the region is smaller on all four sides
+        new ByteResample.Window(0, 61, height, 54), // full height: a wide frame's center crop
+        new ByteResample.Window(33, 0, 47, width), // full width: a tall frame's
+        new ByteResample.Window(85, 147, 11, 13), // the bottom right corner
+        new ByteResample.Window(0, 0, 9, 3),
+        new ByteResample.Window(0, 0, height, width));
+    for (ByteResample.Window w : windows) {
+      try (VideoDecoder d = VideoDecoder.open("windowed", file).pixelsWithin(w).pixelsEvery(2)) {
+        for (DecodedFrame all : whole) {
+          DecodedFrame f = d.next();
+          assertEquals(all.index(), f.index());
+          assertEquals(height, f.height());
+          assertEquals(width, f.width());
+          assertEquals(w, f.window());
+          if (f.index() % 2 == 0) {
+            assertArrayEquals(windowOf(all.image(), w), f.image().rgb(), kind + ", " + w + ", frame " + f.index());
+          } else {
+            assertEquals(null, f.image());
+          }
+        }
+        assertEquals(null, d.next());
+      }
+    }
+    try (VideoDecoder d = VideoDecoder.open("windowed", file)) {
+      assertThrows(IllegalArgumentException.class, () -> d.pixelsWithin(new ByteResample.Window(85, 147, 12, 13)));
+      assertThrows(IllegalArgumentException.class, () -> d.pixelsWithin(new ByteResample.Window(0, -1, 5, 5)));
+    }
+  }
+
+  private static byte[] windowOf(RgbImage image, ByteResample.Window w) {
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(w.bytes());
+    w.copy(image.rgb(), 0, image.width(), out);
+    return out.array();
   }
 
   @Test
