@@ -117,6 +117,14 @@ public final class ImagePreprocessor {
     return cachedPlans(height, width).map(Plans::whole).orElse(null);
   }
 
+  /**
+   * {@link #resamplePlan} over the smallest window of the image it reads: the window's pixels and this plan give
+   * the same output; null when {@link #resamplePlan} is.
+   */
+  public ByteResample.Windowed windowedPlan(int height, int width) {
+    return cachedPlans(height, width).map(Plans::windowed).orElse(null);
+  }
+
   private Optional<Plans> cachedPlans(int height, int width) {
     long size = ((long) height << 32) | (width & 0xFFFFFFFFL);
     Optional<Plans> cached = plans.get(size);
@@ -161,7 +169,7 @@ public final class ImagePreprocessor {
    */
   public ByteResample.Windowed deviceResamplePlan(int height, int width, int maxRatio) {
     Size size = outputSize(height, width);
-    ByteResample.Windowed windowed = cachedPlans(height, width).map(Plans::windowed).orElse(null);
+    ByteResample.Windowed windowed = windowedPlan(height, width);
     if (windowed == null) {
       return null;
     }

@@ -107,6 +107,15 @@ public final class VideoInference implements AutoCloseable {
     return attention;
   }
 
+  /**
+   * The part of each decoded {@code height} x {@code width} frame the preprocessing reads, when that is less than
+   * the whole frame: a decoder need convert and keep only this window (clips of such frames say so,
+   * {@link VideoClip#ofFrames(String, int, int, ByteResample.Window, List)}); null: the whole frame.
+   */
+  public ByteResample.Window framesWindow(int height, int width) {
+    return preprocessing.framesWindow(height, width);
+  }
+
   /** Processes clips; the result list has the same order and size as the input. Pixels wait on the heap. */
   public List<ClipResult> run(List<VideoClip> clips) {
     try {
@@ -175,6 +184,9 @@ public final class VideoInference implements AutoCloseable {
       return new Shaped(index, clip, clip.height(), clip.width(), null, null);
     }
     var size = preprocessing.outputSize(clip.height(), clip.width());
+    if (clip.window() != null) {
+      preprocessing.windowPlan(clip); // frames holding another window than the one read cannot be resized
+    }
     ByteResample.Windowed plan = backend.isHost() ? null
         : preprocessing.deviceResamplePlan(clip.height(), clip.width(), DEVICE_RESAMPLE_MAX_RATIO);
     if (plan != null) {
@@ -312,7 +324,11 @@ public final class VideoInference implements AutoCloseable {
         slot.asFloatBuffer().put(c.pixels());
       } else if (clip.deviceWindow() != null) {
         for (byte[] frame : c.rgbFrames()) {
-          clip.deviceWindow().copy(frame, 0, c.width(), slot);
+          if (c.window() != null) {
+            slot.put(frame); // the frame is the window already
+          } else {
+            clip.deviceWindow().copy(frame, 0, c.width(), slot);
+          }
         }
       } else {
         preprocessing.resizeAndCropInto(c, slot);

@@ -62,17 +62,30 @@ public final class VideoPreprocessing {
     return frames.outputSize(height, width);
   }
 
-  /** A clip's uint8 RGB frames -> float32 [frames, h', w', 3]. */
+  /** A clip's uint8 RGB frames -> float32 [frames, h', w', 3]: {@link #channelValues} of the resized bytes. */
   public float[] preprocess(VideoClip clip) {
-    List<byte[]> rgb = rgbFrames(clip);
     ImagePreprocessor.Size size = outputSize(clip.height(), clip.width());
-    int outFrame = size.height() * size.width() * 3;
-    float[] out = new float[Math.multiplyExact(clip.frames(), outFrame)];
-    for (int f = 0; f < clip.frames(); f++) {
-      RgbImage frame = new RgbImage(clip.width(), clip.height(), rgb.get(f));
-      System.arraycopy(frames.preprocess(frame), 0, out, f * outFrame, outFrame);
+    ByteBuffer resized = ByteBuffer.allocate(Math.multiplyExact(clip.frames(), size.height() * size.width() * 3));
+    resizeAndCropInto(clip, resized);
+    float[] values = channelValues();
+    float[] out = new float[resized.capacity()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values[(i % 3) * 256 + (resized.get(i) & 0xFF)];
     }
     return out;
+  }
+
+  /**
+   * The part of each {@code height} x {@code width} frame the resize and crop read, when that is less than the
+   * whole frame: a decoder need convert and keep only this window ({@link VideoClip#window}); else null.
+   */
+  public ByteResample.Window framesWindow(int height, int width) {
+    ByteResample.Windowed plan = frames.windowedPlan(height, width);
+    if (plan == null) {
+      return null;
+    }
+    ByteResample.Window w = plan.window();
+    return w.height() == height && w.width() == width ? null : w;
   }
 
   /**
@@ -90,7 +103,8 @@ public final class VideoPreprocessing {
           + size.height() + " x 3 bytes needs " + (long) frameCount * outFrame + " bytes, got " + out.capacity());
     }
     // All frames share a size: one plan (Pillow's weights) for the clip, applied to each frame.
-    ByteResample plan = frames.resamplePlan(clip.height(), clip.width());
+    ByteResample plan = clip.window() == null ? frames.resamplePlan(clip.height(), clip.width())
+        : windowPlan(clip).resample();
     for (int f = 0; f < frameCount; f++) {
       ByteBuffer slot = out.duplicate().clear().position(f * outFrame).limit((f + 1) * outFrame).slice();
       if (plan != null) {
@@ -99,6 +113,20 @@ public final class VideoPreprocessing {
         frames.resizeAndCropInto(new RgbImage(clip.width(), clip.height(), rgb.get(f)), slot);
       }
     }
+  }
+
+  /**
+   * The resample over the window a clip's frames hold, which must be the one this preprocessing reads
+   * ({@link #framesWindow}).
+   */
+  public ByteResample.Windowed windowPlan(VideoClip clip) {
+    ByteResample.Windowed plan = frames.windowedPlan(clip.height(), clip.width());
+    if (plan == null || !plan.window().equals(clip.window())) {
+      throw new IllegalArgumentException(clip.id() + ": its frames hold " + clip.window() + " of " + clip.width()
+          + "x" + clip.height() + ", but the preprocessing reads " + (plan == null ? "the whole frame"
+          : plan.window()));
+    }
+    return plan;
   }
 
   /**

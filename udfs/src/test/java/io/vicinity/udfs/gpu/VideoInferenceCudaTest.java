@@ -89,6 +89,9 @@ class VideoInferenceCudaTest {
       assertEquals(1, memory.allocations(), "one pass of bytes");
       assertEquals(0, memory.open(), "freed after the pass");
       assertSameBitsNearHuggingFace("video rgb bytes->logits", precision, floats, bytes, dir);
+      // Clips of the window each frame's resize reads (as the decoder gives them) go up as they are: same bits.
+      List<ClipResult> windowed = video.run(VideoFixtures.windowed(video, rgb), memory);
+      assertSameBitsNearHuggingFace("video rgb window bytes->logits", precision, floats, windowed, dir);
       List<VideoClip> large = new ArrayList<>();
       Random rnd = new Random(3);
       for (int i = 0; i < 2; i++) {
@@ -98,9 +101,12 @@ class VideoInferenceCudaTest {
       }
       List<ClipResult> hostFloats = video.run(VideoFixtures.preprocessedOnHost(dir.resolve("model"), large));
       List<ClipResult> hostResized = video.run(large, memory);
+      List<ClipResult> hostResizedWindows = video.run(VideoFixtures.windowed(video, large), memory);
       for (int i = 0; i < large.size(); i++) {
         assertTrue(hostResized.get(i).ok(), hostResized.get(i).error());
         assertArrayEquals(hostFloats.get(i).embedding(), hostResized.get(i).embedding(), "large clip " + i);
+        assertTrue(hostResizedWindows.get(i).ok(), hostResizedWindows.get(i).error());
+        assertArrayEquals(hostFloats.get(i).embedding(), hostResizedWindows.get(i).embedding(), "large window " + i);
       }
     }
   }

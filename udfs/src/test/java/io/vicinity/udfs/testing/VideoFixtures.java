@@ -2,12 +2,15 @@ package io.vicinity.udfs.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.image.ImagePreprocessor;
 import io.vicinity.udfs.video.VideoAttention;
 import io.vicinity.udfs.video.VideoClip;
+import io.vicinity.udfs.video.VideoInference;
 import io.vicinity.udfs.video.VideoPreprocessing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,6 +62,29 @@ public final class VideoFixtures {
       ImagePreprocessor.Size size = host.outputSize(c.height(), c.width());
       out.add(VideoClip.ofPixels(c.id(), c.frames(), size.height(), size.width(),
           host.preprocess(c)));
+    }
+    return out;
+  }
+
+  /**
+   * {@code clips} (whole frames) cut to the window of each frame {@code inference} reads, as a decoder gives them
+   * ({@link VideoInference#framesWindow}); a clip whose frames are read whole stays as it is.
+   */
+  public static List<VideoClip> windowed(VideoInference inference, List<VideoClip> clips) {
+    List<VideoClip> out = new ArrayList<>();
+    for (VideoClip c : clips) {
+      ByteResample.Window w = inference.framesWindow(c.height(), c.width());
+      if (w == null) {
+        out.add(c);
+        continue;
+      }
+      List<byte[]> frames = new ArrayList<>();
+      for (byte[] frame : c.rgbFrames()) {
+        ByteBuffer held = ByteBuffer.allocate(w.bytes());
+        w.copy(frame, 0, c.width(), held);
+        frames.add(held.array());
+      }
+      out.add(VideoClip.ofFrames(c.id(), c.height(), c.width(), w, frames));
     }
     return out;
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.image.RgbImage;
 import io.vicinity.udfs.video.decode.ClipPlan;
 import io.vicinity.udfs.video.decode.DecodedFrame;
@@ -35,6 +36,33 @@ class VideoClipTest {
         List.of(frame(0, 4, 2), frame(1, 2, 4)), 0, 80);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sampled.toVideoClip("c"));
     assertEquals("frame size changes inside the clip: frame 0 is 4x2, frame 1 is 2x4", e.getMessage());
+  }
+
+  @Test
+  void framesHoldingAWindowMakeAClipThatSaysSo() {
+    ByteResample.Window w = new ByteResample.Window(1, 2, 3, 4);
+    byte[] pixels = new byte[w.bytes()];
+    DecodedFrame a = new DecodedFrame(0, 0, 40, 8, 10, new RgbImage(4, 3, pixels), w);
+    DecodedFrame b = new DecodedFrame(1, 40, 80, 8, 10, new RgbImage(4, 3, pixels.clone()), w);
+    VideoClip clip = new SampledClip(new ClipPlan(0, new int[] {0, 1}, 2, false), List.of(a, b), 0, 80)
+        .toVideoClip("v.mp4#clip0");
+    assertEquals(8, clip.height());
+    assertEquals(10, clip.width());
+    assertEquals(w, clip.window());
+    assertSame(pixels, clip.rgbFrames().get(0));
+
+    DecodedFrame whole = new DecodedFrame(1, 40, 80, new RgbImage(10, 8, new byte[10 * 8 * 3]));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new SampledClip(new ClipPlan(0, new int[] {0, 1}, 2, false), List.of(a, whole), 0, 80).toVideoClip("c"));
+    assertTrue(e.getMessage().startsWith("frames 0 and 1 hold different windows"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> VideoClip.ofFrames("v#c", 8, 10, w, List.of(new byte[10 * 8 * 3])));
+    assertTrue(e.getMessage().startsWith("v#c: frame 0 of window 4x3 x 3 needs 36 bytes"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> VideoClip.ofFrames("v#c", 3, 10, w, List.of(pixels)));
+    assertTrue(e.getMessage().contains("is not inside frames of 10x3"), e.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> new DecodedFrame(0, 0, 40, 8, 10, new RgbImage(10, 8, new byte[10 * 8 * 3]), w));
   }
 
   @Test

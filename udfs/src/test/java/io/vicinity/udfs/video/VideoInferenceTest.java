@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vicinity.kernels.ByteResample;
 import io.vicinity.udfs.InferenceOptions;
 import io.vicinity.udfs.testing.Compare;
 import io.vicinity.udfs.testing.DirectPixelMemory;
@@ -39,6 +40,36 @@ class VideoInferenceTest {
   /** uint8 frames [2, T, H0, W0, 3] as clips. */
   private static List<VideoClip> rgbClips() {
     return VideoFixtures.readRgbClips(DIR.resolve("frames_u8.npy"));
+  }
+
+  /**
+   * Clips holding only the window of each frame the preprocessing reads (what the decoder keeps) give the whole
+   * frames' results exactly; a clip holding another window fails alone, saying so.
+   */
+  @Test
+  void clipsOfTheWindowReadGiveTheWholeFramesResults() {
+    List<VideoClip> whole = rgbClips();
+    VideoClip first = whole.get(0);
+    ByteResample.Window window = dense.framesWindow(first.height(), first.width());
+    assertNotNull(window, "the fixture's 48x40 frames are center-cropped: only a window is read");
+    assertTrue(window.width() < first.width(), window.toString());
+    List<VideoClip> windowed = new ArrayList<>(VideoFixtures.windowed(dense, whole));
+    byte[] shifted = new byte[window.bytes()];
+    ByteResample.Window other = new ByteResample.Window(window.top(), window.left() - 1, window.height(),
+        window.width());
+    windowed.add(VideoClip.ofFrames("shifted", first.height(), first.width(), other,
+        java.util.Collections.nCopies(first.frames(), shifted)));
+    List<ClipResult> expected = dense.run(whole);
+    List<ClipResult> actual = dense.run(windowed);
+    for (int i = 0; i < whole.size(); i++) {
+      assertTrue(actual.get(i).ok(), actual.get(i).error());
+      assertArrayEquals(expected.get(i).embedding(), actual.get(i).embedding(), "clip " + i);
+      assertArrayEquals(expected.get(i).logits(), actual.get(i).logits(), "clip " + i);
+    }
+    String error = actual.get(whole.size()).error();
+    assertTrue(error != null && error.startsWith("shifted: cannot preprocess clip: shifted: its frames hold"),
+        error);
+    assertNull(dense.framesWindow(32, 32), "frames of the model's size are read whole");
   }
 
   @Test
