@@ -85,7 +85,7 @@ if [[ ! -s "$CACHE/jre.txz" || "$(cat "$CACHE/jre.modules" 2>/dev/null)" != "$MO
   # A distribution JDK links its JPEG and colour-management code against the system's libjpeg and lcms2,
   # which the GPU machine lacks: they travel inside the JRE (job_gpu.sh puts its lib/ on LD_LIBRARY_PATH).
   for lib in libjpeg.so.62 liblcms2.so.2; do
-    src=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
+    src=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && !found {print $NF; found = 1}')  # no early exit: ldconfig would die of SIGPIPE
     [[ -n $src ]] && cp -L "$src" "$CACHE/jre/jre17/lib/$lib"
   done
   tar cf - -C "$CACHE/jre" jre17 | xz -6 -T0 >"$CACHE/jre.txz.tmp"
