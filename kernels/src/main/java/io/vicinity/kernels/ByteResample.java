@@ -134,6 +134,13 @@ public record ByteResample(int sourceHeight, int sourceWidth, Pass vertical, Pas
         to.put(src, offset + (y * sourceWidth + left) * CHANNELS, stride);
       }
     }
+
+    /** This window of the RGB image at {@code offset} of {@code src} ({@code sourceWidth} pixels a row), as bytes. */
+    public byte[] cut(byte[] src, int offset, int sourceWidth) {
+      ByteBuffer out = ByteBuffer.allocate(bytes());
+      copy(src, offset, sourceWidth, out);
+      return out.array();
+    }
   }
 
   /** A resample over a window of a larger source: the window's bytes and this resample give the same output. */
